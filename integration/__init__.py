@@ -1,0 +1,1 @@
+"""The async integration core between Salesforce and the billing adapter contract."""

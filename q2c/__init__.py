@@ -1,0 +1,1 @@
+"""The ``q2c`` command line: run, demo, verify, load-test and benchmark the sandbox."""

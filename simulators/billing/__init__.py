@@ -1,0 +1,1 @@
+"""The billing simulator: a stateful billing system and the reference billing adapter."""

@@ -1,0 +1,1 @@
+"""The Salesforce simulator: a wire-faithful fake org."""
