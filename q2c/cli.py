@@ -185,5 +185,49 @@ def demo(
     raise typer.Exit(run_demo(seed=seed, console=Console()))
 
 
+bench_app = typer.Typer(help="Benchmarks, measured side by side in one run (see docs/benchmarks.md).")
+app.add_typer(bench_app, name="bench")
+BENCHMARKS = {
+    "salesforce": "loadtests.bench.salesforce",
+    "billing": "loadtests.bench.billing",
+    "link": "loadtests.bench.link",
+}
+
+
+def _run_bench(name: str, quick: bool) -> None:
+    import importlib
+    import json
+
+    console = Console()
+    try:
+        module = importlib.import_module(BENCHMARKS[name])
+    except ModuleNotFoundError:
+        console.print(f"[red]benchmark {name!r} is not available yet[/red]")
+        raise typer.Exit(2) from None
+    figures = module.run(console, quick=quick)
+    console.print_json(json.dumps(figures, default=str))
+
+
+QuickOpt = Annotated[bool, typer.Option("--quick", help="Smaller sizes, for a smoke run.")]
+
+
+@bench_app.command("salesforce")
+def bench_salesforce(quick: QuickOpt = False) -> None:
+    """GET-by-id vs bare aiohttp, composite upsert records/s, SOQL lookup latency, memory at 100k."""
+    _run_bench("salesforce", quick)
+
+
+@bench_app.command("billing")
+def bench_billing(quick: QuickOpt = False) -> None:
+    """Bill run for 10,000 accounts, read latency under load, webhook deliveries/s."""
+    _run_bench("billing", quick)
+
+
+@bench_app.command("link")
+def bench_link(quick: QuickOpt = False) -> None:
+    """Accounts linked per second end to end, bulkified vs record by record."""
+    _run_bench("link", quick)
+
+
 def main() -> None:
     app()
