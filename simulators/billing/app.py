@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from simulators.kit import SimKit, create_sim_app
-from simulators.kit.problem import ProblemDialect
+from simulators.kit.problem_http import ProblemDialect
 
 
 @dataclass(frozen=True)

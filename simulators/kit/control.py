@@ -18,7 +18,8 @@ from simulators.kit.clock import ClockError
 from simulators.kit.faults import FaultRuleSpec
 from simulators.kit.models import StrictModel
 from simulators.kit.outbox import Delivery, OutboxError
-from simulators.kit.problem import Problem, query_model, read_model
+from simulators.kit.problem import Problem
+from simulators.kit.problem_http import query_model, read_model
 from simulators.kit.sim import KIT, SimKit
 
 MAX_SEED = 2**63 - 1

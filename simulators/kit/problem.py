@@ -1,20 +1,18 @@
 """RFC 9457 problem details: the one error type of the control plane, the billing contract and the
-integration core, rendered in exactly one place (``ProblemDialect``)."""
+integration core. Plain Python (no aiohttp), so models may raise it; ``simulators.kit.problem_http``
+renders it, in exactly one place."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
 from http import HTTPStatus
-from typing import Any, TypeVar
+from typing import Any
 
-from aiohttp import web
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://q2c-sandbox.dev/problems/"
-
-ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 class Problem(Exception):
@@ -58,18 +56,6 @@ class Problem(Exception):
         return body
 
 
-def problem_response(
-    problem: Problem, *, instance: str | None = None, request_id: str | None = None
-) -> web.Response:
-    response = web.json_response(
-        problem.body(instance=instance, request_id=request_id),
-        status=problem.status,
-        content_type=PROBLEM_CONTENT_TYPE,
-    )
-    response.headers.update(problem.headers)
-    return response
-
-
 def validation_problem(error: ValidationError, *, where: str = "body") -> Problem:
     """The first pydantic error as a 400 naming the offending parameter."""
     first = error.errors()[0]
@@ -94,87 +80,3 @@ def parse_json_bytes(raw: bytes) -> Any:
         return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise Problem(400, "invalid_json", f"the request body is not valid JSON: {exc}") from None
-
-
-async def read_json(request: web.Request, *, optional: bool = False) -> Any:
-    """The JSON body, or a 415/400 problem. An optional body may be absent (returns None)."""
-    raw = await request.read()
-    if optional and not raw.strip():
-        return None
-    content_type = request.content_type
-    if content_type not in ("application/json", "application/problem+json") and not (
-        content_type.startswith("application/") and content_type.endswith("+json")
-    ):
-        raise Problem(
-            415,
-            "unsupported_media_type",
-            f"send the body as application/json, not {content_type or 'nothing'}",
-        )
-    return parse_json_bytes(raw)
-
-
-async def read_model(request: web.Request, model: type[ModelT], *, optional: bool = False) -> ModelT:
-    data = await read_json(request, optional=optional)
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise Problem(400, "validation_failed", "the request body must be a JSON object")
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise validation_problem(exc) from None
-
-
-def query_model(request: web.Request, model: type[ModelT]) -> ModelT:
-    """Query parameters validated by a model that forbids unknown names."""
-    data: dict[str, str] = {}
-    for key, value in request.query.items():
-        if key in data:
-            raise Problem(400, "validation_failed", f"query parameter {key!r} was given twice", param=key)
-        data[key] = value
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise validation_problem(exc, where="query") from None
-
-
-class ProblemDialect:
-    """Renders errors as problem+json (the ``Dialect`` of the pipeline)."""
-
-    vendor_errors: tuple[type[Exception], ...] = (Problem,)
-
-    def render_error(self, request: web.Request, error: Exception, request_id: str) -> web.StreamResponse:
-        assert isinstance(error, Problem)
-        return problem_response(error, instance=request.path, request_id=request_id)
-
-    def render_http_error(
-        self, request: web.Request, error: web.HTTPException, request_id: str
-    ) -> web.StreamResponse:
-        status = error.status
-        if status == 404:
-            problem = Problem(404, "not_found", f"no route for {request.method} {request.path}")
-        elif status == 405:
-            allowed = ", ".join(sorted(getattr(error, "allowed_methods", ()) or ()))
-            problem = Problem(
-                405,
-                "method_not_allowed",
-                f"{request.method} is not allowed on {request.path}; allowed: {allowed}",
-                headers={"Allow": allowed},
-            )
-        elif status == 413:
-            problem = Problem(413, "payload_too_large", "the request body is too large")
-        else:
-            problem = Problem(status, "http_error", error.reason or HTTPStatus(status).phrase)
-        return problem_response(problem, instance=request.path, request_id=request_id)
-
-    def render_fault(
-        self, request: web.Request, status: int, code: str | None, message: str | None, request_id: str
-    ) -> web.StreamResponse:
-        problem = Problem(
-            status, code or "injected_fault", message or f"fault injected by the simulator ({status})"
-        )
-        return problem_response(problem, instance=request.path, request_id=request_id)
-
-    def render_internal_error(self, request: web.Request, request_id: str) -> web.StreamResponse:
-        problem = Problem(500, "internal_error", "the simulator failed unexpectedly; see its log")
-        return problem_response(problem, instance=request.path, request_id=request_id)
