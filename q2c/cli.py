@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -183,6 +184,22 @@ def demo(
     from q2c.demo import run_demo
 
     raise typer.Exit(run_demo(seed=seed, console=Console()))
+
+
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []},
+    add_help_option=False,
+)
+def locust(ctx: typer.Context) -> None:
+    """Run locust (from the `load` extra) with the given arguments, e.g. for distributed workers."""
+    import os
+    import shutil
+
+    executable = shutil.which("locust") or str(Path(sys.executable).with_name("locust"))
+    if not Path(executable).exists():
+        Console(stderr=True).print("[red]locust is not installed: pip install 'q2c-sandbox[load]'[/red]")
+        raise typer.Exit(2)
+    os.execv(executable, [executable, *ctx.args])
 
 
 bench_app = typer.Typer(help="Benchmarks, measured side by side in one run (see docs/benchmarks.md).")

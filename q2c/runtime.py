@@ -69,6 +69,7 @@ def print_banner(console: Console, running: list[RunningApp], seed: int) -> None
     creds.add_row("Core API token", f"Authorization: Bearer {defaults.CORE_API_TOKEN}")
     console.print(creds)
     console.print("Press Ctrl-C to stop.")
+    console.file.flush()  # readiness is visible at once even when stdout is a pipe (docker logs)
 
 
 def run_components(specs: list[AppSpec], *, seed: int, console: Console) -> None:

@@ -158,14 +158,20 @@ class Clock:
 
         return unsubscribe
 
-    async def sleep_until(self, deadline: datetime) -> None:
-        """Wait until virtual time reaches ``deadline`` (by real time passing or by ``advance``)."""
+    def timer(self, deadline: datetime) -> asyncio.Future[None]:
+        """A future resolved when virtual time reaches ``deadline`` (registered at once)."""
         deadline = _aware(deadline)
-        if deadline <= self.now():
-            return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if deadline <= self.now():
+            future.set_result(None)
+            return future
         heapq.heappush(self._timers, (deadline, next(self._sequence), future))
         self._schedule_wake()
+        return future
+
+    async def sleep_until(self, deadline: datetime) -> None:
+        """Wait until virtual time reaches ``deadline`` (by real time passing or by ``advance``)."""
+        future = self.timer(deadline)
         try:
             await future
         finally:

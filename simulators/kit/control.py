@@ -5,18 +5,19 @@ the vendor contract partners are fuzzed against. Errors are problem+json."""
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
 from aiohttp import web
-from pydantic import AwareDatetime, Field, field_validator
+from pydantic import Field, field_validator
 
 from contracts import load_spec
 from simulators.kit.clock import ClockError
 from simulators.kit.faults import FaultRuleSpec
-from simulators.kit.models import StrictModel
+from simulators.kit.models import JsonDatetime, JsonInt, StrictModel
 from simulators.kit.outbox import Delivery, OutboxError
 from simulators.kit.problem import Problem
 from simulators.kit.problem_http import query_model, read_model
@@ -31,8 +32,8 @@ _DURATION = re.compile(
 
 
 class SeedRequest(StrictModel):
-    seed: int | None = Field(default=None, ge=0, le=MAX_SEED)
-    counts: dict[str, int] = Field(default_factory=dict)
+    seed: JsonInt | None = Field(default=None, ge=0, le=MAX_SEED)
+    counts: dict[str, JsonInt] = Field(default_factory=dict)
 
     @field_validator("counts")
     @classmethod
@@ -45,13 +46,13 @@ class SeedRequest(StrictModel):
 
 class ClockRequest(StrictModel):
     advance_by: str | None = Field(default=None, max_length=64)
-    advance_to: AwareDatetime | None = None
+    advance_to: JsonDatetime | None = None
     freeze: bool | None = None
 
 
 class EndpointRequest(StrictModel):
     url: str = Field(min_length=1, max_length=2000)
-    event_types: list[str] | None = Field(default=None, max_length=100)
+    event_types: list[Annotated[str, Field(max_length=100)]] | None = Field(default=None, max_length=100)
     secret: str | None = Field(default=None, max_length=200)
     description: str | None = Field(default=None, max_length=500)
 
@@ -62,9 +63,11 @@ class EventRequest(StrictModel):
 
 
 class ReplayRequest(StrictModel):
-    message_ids: list[str] | None = Field(default=None, min_length=1, max_length=1000)
-    since: AwareDatetime | None = None
-    until: AwareDatetime | None = None
+    message_ids: list[Annotated[str, Field(max_length=100)]] | None = Field(
+        default=None, min_length=1, max_length=1000
+    )
+    since: JsonDatetime | None = None
+    until: JsonDatetime | None = None
     endpoint_id: str | None = Field(default=None, max_length=100)
 
 
@@ -72,7 +75,7 @@ class WaitRequest(StrictModel):
     message_id: str | None = Field(default=None, max_length=100)
     endpoint_id: str | None = Field(default=None, max_length=100)
     state: str | None = Field(default=None, pattern="^(pending|succeeded|failed|cancelled)$")
-    min_attempts: int = Field(default=0, ge=0, le=100)
+    min_attempts: JsonInt = Field(default=0, ge=0, le=100)
     timeout_seconds: float = Field(default=5.0, gt=0, le=30)
 
 
@@ -116,7 +119,7 @@ def parse_duration(text: str) -> timedelta:
         return timedelta(**parts)
     except OverflowError:
         raise Problem(
-            409, "clock_conflict", f"advance_by {text!r} is out of range", param="advance_by"
+            400, "clock_error", f"advance_by {text!r} is out of range", param="advance_by"
         ) from None
 
 
@@ -252,14 +255,14 @@ async def move_clock(request: web.Request) -> web.Response:
             step = parse_duration(body.advance_by)
             if step > MAX_ADVANCE:
                 raise Problem(
-                    409, "clock_conflict", "advance_by is at most 3660 days per call", param="advance_by"
+                    400, "clock_error", "advance_by is at most 3660 days per call", param="advance_by"
                 )
             await kit.clock.advance(step)
         elif body.advance_to is not None:
             await kit.clock.advance(to=body.advance_to)
     except ClockError as exc:
         raise Problem(
-            409, "clock_conflict", str(exc), param="advance_by" if body.advance_by else "advance_to"
+            400, "clock_error", str(exc), param="advance_by" if body.advance_by else "advance_to"
         ) from None
     if body.freeze is False:
         kit.clock.unfreeze()
@@ -274,8 +277,17 @@ async def list_endpoints(request: web.Request) -> web.Response:
 async def add_endpoint(request: web.Request) -> web.Response:
     _no_query(request)
     body = await read_model(request, EndpointRequest)
+    kit = _kit(request)
+    if not endpoint_url_pattern(kit.outbox.allowed_hosts).match(body.url):
+        raise Problem(
+            400,
+            "invalid_webhook_endpoint",
+            f"webhook url must be http(s)://<allowed host>[:port][/path]; allowed hosts: "
+            f"{', '.join(sorted(kit.outbox.allowed_hosts))}",
+            param="url",
+        )
     try:
-        endpoint = _kit(request).outbox.add_endpoint(
+        endpoint = kit.outbox.add_endpoint(
             body.url, event_types=body.event_types, secret=body.secret, description=body.description
         )
     except (OutboxError, ValueError) as exc:
@@ -375,6 +387,13 @@ def control_spec(kit: SimKit) -> dict[str, Any]:
 
 
 _LOOPBACK_HOSTS = r"(127\.0\.0\.1|localhost|\[::1\])"
+
+
+@functools.cache
+def endpoint_url_pattern(hosts: frozenset[str]) -> re.Pattern[str]:
+    """The contract's url pattern for these hosts: the handler enforces exactly what it documents."""
+    url = load_spec("sim-control")["components"]["schemas"]["EndpointRequest"]["properties"]["url"]
+    return re.compile(url["pattern"].replace(_LOOPBACK_HOSTS, _host_alternation(hosts)))
 
 
 def _host_alternation(hosts: frozenset[str]) -> str:

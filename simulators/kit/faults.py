@@ -20,21 +20,21 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from simulators.kit.models import StrictModel
+from simulators.kit.models import JsonInt, StrictModel, StrictVariant
 
 FAULT_HEADER = "X-Sim-Fault"
 MAX_LATENCY_MS = 30_000.0
 
 
-class StatusEffect(StrictModel):
+class StatusEffect(StrictVariant):
     type: Literal["status"] = "status"
-    status: int = Field(ge=400, le=599)
+    status: JsonInt = Field(ge=400, le=599)
     error_code: str | None = Field(default=None, max_length=100)
     message: str | None = Field(default=None, max_length=1000)
-    retry_after: int | None = Field(default=None, ge=0, le=86_400)
+    retry_after: JsonInt | None = Field(default=None, ge=0, le=86_400)
 
 
-class LatencyEffect(StrictModel):
+class LatencyEffect(StrictVariant):
     """Fixed latency, or log-normal around ``median_ms`` with shape ``sigma``."""
 
     type: Literal["latency"] = "latency"
@@ -49,7 +49,7 @@ class LatencyEffect(StrictModel):
         return self
 
 
-class ResetEffect(StrictModel):
+class ResetEffect(StrictVariant):
     type: Literal["connection_reset"] = "connection_reset"
 
 
@@ -87,9 +87,11 @@ class FaultRuleSpec(StrictModel):
     operation: str | None = Field(default=None, max_length=200)
     caller: str | None = Field(default=None, max_length=200)
     effect: Effect | None = None
-    sequence: list[str] | None = Field(default=None, min_length=1, max_length=100)
+    sequence: list[Annotated[str, Field(max_length=20)]] | None = Field(
+        default=None, min_length=1, max_length=100
+    )
     probability: float = Field(default=1.0, ge=0.0, le=1.0)
-    times: int | None = Field(default=None, ge=1, le=1_000_000)
+    times: JsonInt | None = Field(default=None, ge=1, le=1_000_000)
 
     @field_validator("method")
     @classmethod
@@ -113,10 +115,10 @@ class FaultRule(FaultRuleSpec):
 
     model_config = ConfigDict(extra="ignore")
 
-    @model_validator(mode="before")
+    @field_validator("*", mode="before")
     @classmethod
-    def _no_nulls(cls, data: object) -> object:
-        return data  # stored rules carry nulls for unset fields
+    def _no_nulls(cls, value: object) -> object:
+        return value  # stored rules carry nulls for unset fields
 
     id: str
     fired: int = 0

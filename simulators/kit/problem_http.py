@@ -26,13 +26,9 @@ def problem_response(
     return response
 
 
-async def read_json(request: web.Request, *, optional: bool = False) -> Any:
-    """The JSON body, or a 415/400 problem. An optional body may be absent (returns None)."""
-    raw = await request.read()
-    if optional and not raw.strip():
-        return None
+def _check_json_content_type(request: web.Request) -> None:
     content_type = request.content_type
-    if content_type not in ("application/json", "application/problem+json") and not (
+    if content_type != "application/json" and not (
         content_type.startswith("application/") and content_type.endswith("+json")
     ):
         raise Problem(
@@ -40,30 +36,50 @@ async def read_json(request: web.Request, *, optional: bool = False) -> Any:
             "unsupported_media_type",
             f"send the body as application/json, not {content_type or 'nothing'}",
         )
+
+
+async def read_json(request: web.Request, *, optional: bool = False) -> Any:
+    """The JSON body, or a 415/400 problem. An optional body may be absent (returns None)."""
+    raw = await request.read()
+    if optional and not raw.strip():
+        return None
+    _check_json_content_type(request)
     return parse_json_bytes(raw)
 
 
 async def read_model(request: web.Request, model: type[ModelT], *, optional: bool = False) -> ModelT:
-    data = await read_json(request, optional=optional)
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise Problem(400, "validation_failed", "the request body must be a JSON object")
+    """Validate the raw JSON body against ``model`` (strict JSON mode: no type coercion).
+
+    An optional body may be empty; a JSON ``null`` is still refused (it is not an object)."""
+    raw = await request.read()
+    if optional and not raw.strip():
+        raw = b"{}"
+    else:
+        _check_json_content_type(request)
+        if not raw.strip():
+            raise Problem(400, "invalid_json", "the request body is empty; a JSON object is required")
     try:
-        return model.model_validate(data)
+        return model.model_validate_json(raw)
     except ValidationError as exc:
+        first = exc.errors()[0]
+        if first["type"] == "json_invalid":
+            raise Problem(
+                400, "invalid_json", f"the request body is not valid JSON: {first['msg']}"
+            ) from None
+        if first["type"] == "model_type" and not first["loc"]:
+            raise Problem(400, "validation_failed", "the request body must be a JSON object") from None
         raise validation_problem(exc) from None
 
 
 def query_model(request: web.Request, model: type[ModelT]) -> ModelT:
-    """Query parameters validated by a model that forbids unknown names."""
+    """Query parameters validated by a model that forbids unknown names (strings converted)."""
     data: dict[str, str] = {}
     for key, value in request.query.items():
         if key in data:
             raise Problem(400, "validation_failed", f"query parameter {key!r} was given twice", param=key)
         data[key] = value
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, strict=False)
     except ValidationError as exc:
         raise validation_problem(exc, where="query") from None
 

@@ -1,0 +1,49 @@
+"""Servers for tests that need a real socket (sync clients, schemathesis, subprocesses).
+
+``running_app`` serves an aiohttp app on 127.0.0.1 port 0 in a background thread with its own
+event loop, and stops it (running every cleanup_ctx) on exit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+
+from aiohttp import web
+
+from simulators.kit.serve import AppSpec, RunningApp, start_app, stop_apps
+
+
+@contextlib.contextmanager
+def running_app(factory: Callable[[], web.Application], *, name: str = "app") -> Iterator[RunningApp]:
+    loop = asyncio.new_event_loop()
+    started: Future[RunningApp] = Future()
+    stop = asyncio.Event()
+
+    async def main() -> None:
+        running = None
+        try:
+            running = await start_app(AppSpec(name, factory(), "127.0.0.1", 0))
+            started.set_result(running)
+            await stop.wait()
+        except BaseException as exc:  # surface start-up failures to the test thread
+            if not started.done():
+                started.set_exception(exc)
+            raise
+        finally:
+            if running is not None:
+                await stop_apps([running])
+
+    thread = threading.Thread(
+        target=loop.run_until_complete, args=(main(),), name=f"{name}-server", daemon=True
+    )
+    thread.start()
+    try:
+        yield started.result(timeout=30)
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(timeout=30)
+        loop.close()
