@@ -40,10 +40,21 @@ def schemathesis_command(
 ) -> list[str]:
     st = Path(sys.executable).with_name("st")
     command = [
-        str(st), "run", spec, "--url", base_url,
-        "--phases", PHASES, "--checks", "all",
-        "--seed", str(seed), "--generation-database", "none",
-        "--max-examples", str(max_examples),
+        str(st),
+        "run",
+        spec,
+        "--url",
+        base_url,
+        "--phases",
+        PHASES,
+        "--checks",
+        "all",
+        "--seed",
+        str(seed),
+        "--generation-database",
+        "none",
+        "--max-examples",
+        str(max_examples),
     ]
     for header in headers:
         command += ["-H", header]

@@ -29,6 +29,7 @@ def _whole_number(value: Any) -> Any:
 JsonInt = Annotated[int, BeforeValidator(_whole_number)]
 """An integer field of a request body: whole-number floats accepted, booleans and strings not."""
 
+
 # Strict models see strings after their before-validators run, so date/time fields parse in
 # lax mode (ISO 8601 strings only; JSON has no other date form).
 def _iso_string(value: Any) -> Any:
