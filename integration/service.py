@@ -1,49 +1,153 @@
-"""The integration core's aiohttp app: health, Prometheus metrics and its OpenAPI document.
-
-The flows (link, financial and invoice sync), the webhook receiver and the actions API arrive
-with their own issue; this app does not pretend to serve them yet.
-"""
+"""The integration core's aiohttp app: the actions API, the billing webhook receiver, health and
+Prometheus metrics. State lives under typed AppKeys; the clients, the store and the engine are
+created and closed by ``cleanup_ctx``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+import logging
+import time
+from collections.abc import AsyncIterator
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from contracts import spec_text
+from integration.actions import add_action_routes
+from integration.clients.billing import BillingApiError, BillingClient, BillingConfig
+from integration.clients.salesforce import SalesforceClient, SalesforceConfig
+from integration.core import CORE, Core, CoreHolder, CoreSettings
+from integration.engine import Engine
+from integration.flows.context import FlowContext
+from integration.mapping import load_mapping
 from integration.metrics import CoreMetrics
+from integration.store import open_store
+from simulators.kit.problem import Problem
+from simulators.kit.problem_http import problem_response
+from simulators.kit.signing import WebhookVerificationError, verify
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_TOLERANCE = 300
 
 
-@dataclass(frozen=True)
-class CoreSettings:
-    salesforce_url: str = "http://127.0.0.1:8701"
-    billing_url: str = "http://127.0.0.1:8702"
-    api_token: str = "q2c-core-token"
-
-
-METRICS = web.AppKey("q2c_core_metrics", CoreMetrics)
 SETTINGS = web.AppKey("q2c_core_settings", CoreSettings)
+METRICS = web.AppKey("q2c_core_metrics", CoreMetrics)
+
+
+async def core_lifecycle(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    metrics = app[METRICS]
+    store = await open_store(settings.database)
+    salesforce = SalesforceClient(
+        SalesforceConfig(
+            login_url=settings.salesforce_url,
+            client_id=settings.salesforce_client_id,
+            client_secret=settings.salesforce_client_secret,
+            ca_file=settings.salesforce_ca_file,
+        ),
+        on_call=lambda kind: metrics.salesforce_calls.labels(kind).inc(),
+    )
+    billing = BillingClient(
+        BillingConfig(base_url=settings.billing_url, api_key=settings.billing_api_key),
+        on_call=lambda op: metrics.billing_calls.labels(op).inc(),
+    )
+    ctx = FlowContext(
+        salesforce, billing, store, load_mapping(settings.mapping_path), metrics, settings.flows
+    )
+    engine = Engine(ctx, settings.engine)
+    core = Core(settings, metrics, store, salesforce, billing, ctx, engine, list(settings.webhook_secrets))
+    app[CORE].core = core
+    await engine.start()
+    if settings.public_url:
+        try:
+            await core.register_webhooks(settings.public_url)
+        except BillingApiError as exc:  # billing may be down: the core still serves, pollers can cover
+            log.warning("could not register the billing webhook endpoint: %s", exc)
+    try:
+        yield
+    finally:
+        app[CORE].core = None
+        await engine.stop()
+        await salesforce.close()
+        await billing.close()
+        await store.close()
+
+
+@web.middleware
+async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The core's one error renderer: problem+json for everything."""
+    try:
+        return await handler(request)
+    except Problem as problem:
+        return problem_response(problem, instance=request.path)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(
+            exc.status, "http_error"
+        )
+        return problem_response(
+            Problem(exc.status, code, f"{request.method} {request.path}: {exc.reason}"), instance=request.path
+        )
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return problem_response(
+            Problem(500, "internal_error", "the core failed unexpectedly; see its log"), instance=request.path
+        )
 
 
 async def health(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "component": "core"})
 
 
-async def metrics(request: web.Request) -> web.Response:
-    body = request.app[METRICS].exposition()
-    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+async def metrics_endpoint(request: web.Request) -> web.Response:
+    return web.Response(body=request.app[METRICS].exposition(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
 async def openapi(request: web.Request) -> web.Response:
     return web.Response(text=spec_text("integration"), content_type="application/yaml")
 
 
+async def billing_webhook(request: web.Request) -> web.Response:
+    """Verify, store, acknowledge: processing happens in the engine, after the 2xx."""
+    core = request.app[CORE].get()
+    raw = await request.read()
+    try:
+        webhook_id = verify(
+            core.webhook_secrets, request.headers, raw, now=time.time(), tolerance=WEBHOOK_TOLERANCE
+        )
+    except WebhookVerificationError as exc:
+        raise Problem(401, "invalid_signature", f"webhook rejected: {exc}") from None
+    try:
+        payload = json.loads(raw)
+        if not isinstance(payload, dict) or not isinstance(payload.get("type"), str):
+            raise ValueError("the event is not an object with a string 'type'")
+    except (ValueError, UnicodeDecodeError) as exc:
+        await core.store.inbox.add_dead(
+            webhook_id, "webhook", raw.decode(errors="replace"), f"malformed event: {exc}"
+        )
+        core.metrics.events_dead_lettered.labels("webhook").inc()
+        return web.Response(status=202)
+    if await core.store.inbox.add(webhook_id, "webhook", payload):
+        core.metrics.events_received.labels("webhook").inc()
+        core.engine.notify("inbox")
+    return web.Response(status=204)
+
+
 def create_app(settings: CoreSettings | None = None) -> web.Application:
-    app = web.Application()
+    app = web.Application(middlewares=[errors], client_max_size=4 * 1024 * 1024)
     app[SETTINGS] = settings or CoreSettings()
     app[METRICS] = CoreMetrics()
+    app[CORE] = CoreHolder()
+    app.cleanup_ctx.append(core_lifecycle)
     app.router.add_get("/health", health, name="health")
-    app.router.add_get("/metrics", metrics, name="metrics")
+    app.router.add_get("/metrics", metrics_endpoint, name="metrics")
     app.router.add_get("/openapi.yaml", openapi, name="openapi")
+    app.router.add_post("/webhooks/billing", billing_webhook, name="billing_webhook")
+    add_action_routes(app)
     return app
+
+
+__all__ = ["CORE", "Core", "CoreSettings", "create_app"]

@@ -1,0 +1,188 @@
+"""The actions API: the counterpart of the CRM's quick actions (link, sync, query an account),
+plus operational views (status, dead letters), one-shot polls and reconcile. Bearer-token auth;
+errors are problem+json. Also what ``q2c link``, ``q2c sync``, ``q2c query`` and
+``q2c reconcile`` call."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated, Any, Literal
+
+from aiohttp import web
+from pydantic import Field
+
+from integration.core import CORE, Core
+from integration.engine import LINK, SYNC
+from integration.flows.link import select_accounts
+from integration.reconcile import reconcile
+from simulators.kit.models import StrictModel
+from simulators.kit.problem import Problem
+from simulators.kit.problem_http import read_model
+
+SalesforceId = Annotated[str, Field(pattern=r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$")]
+
+
+class LinkRequest(StrictModel):
+    account_ids: list[SalesforceId] | None = Field(default=None, min_length=1, max_length=50_000)
+    wait: bool = False
+    timeout_seconds: float = Field(default=60.0, gt=0, le=3600)
+
+
+class SyncRequest(StrictModel):
+    account_ids: list[SalesforceId] | None = Field(default=None, min_length=1, max_length=50_000)
+    wait: bool = False
+    timeout_seconds: float = Field(default=60.0, gt=0, le=3600)
+
+
+class PollRequest(StrictModel):
+    source: Literal["billing", "salesforce"]
+
+
+def core_of(request: web.Request) -> Core:
+    core = request.app[CORE].get()
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        token.encode(), core.settings.api_token.encode()
+    ):
+        raise Problem(
+            401,
+            "unauthorized",
+            "send Authorization: Bearer <core API token>",
+            headers={"WWW-Authenticate": 'Bearer realm="q2c-core"'},
+        )
+    return core
+
+
+async def link(request: web.Request) -> web.Response:
+    core = core_of(request)
+    body = await read_model(request, LinkRequest, optional=True)
+    accounts = await select_accounts(core.ctx, account_ids=body.account_ids)
+    missing = sorted(set(body.account_ids or []) - {str(a["Id"]) for a in accounts})
+    enqueued = await core.engine.request_link(accounts)
+    result: dict[str, Any] = {"selected": len(accounts), "enqueued": enqueued, "not_found": missing}
+    if body.wait:
+        keys = [str(a["Id"]) for a in accounts]
+        result["done"] = await core.engine.wait_for(LINK, keys, body.timeout_seconds)
+        outcomes = await core.store.link_results.get_many(keys)
+        result["outcomes"] = _count(outcome.status for outcome in outcomes.values())
+        result["created"] = sum(1 for outcome in outcomes.values() if outcome.created)
+        result["refused"] = {k: o.message for k, o in outcomes.items() if o.status == "refused"}
+    return web.json_response(result, status=200 if body.wait else 202)
+
+
+async def sync(request: web.Request) -> web.Response:
+    core = core_of(request)
+    body = await read_model(request, SyncRequest, optional=True)
+    if body.account_ids is None:
+        links = await core.store.xref.all_links()
+    else:
+        found = await core.store.xref.get_many(body.account_ids)
+        links = list(found.values())
+    billing_ids = [link.billing_id for link in links]
+    enqueued = await core.engine.request_sync(billing_ids)
+    result: dict[str, Any] = {
+        "enqueued": enqueued,
+        "not_linked": sorted(set(body.account_ids or []) - {lk.sf_account_id for lk in links}),
+    }
+    if body.wait:
+        result["done"] = await core.engine.wait_for(SYNC, billing_ids, body.timeout_seconds)
+    return web.json_response(result, status=200 if body.wait else 202)
+
+
+async def account(request: web.Request) -> web.Response:
+    core = core_of(request)
+    sf_id = request.match_info["account_id"]
+    links = await core.store.xref.get_many([sf_id])
+    results = await core.store.link_results.get_many([sf_id])
+    link_row, outcome = links.get(sf_id), results.get(sf_id)
+    if link_row is None and outcome is None:
+        raise Problem(404, "not_found", f"the core knows nothing of account {sf_id!r}", param="account_id")
+    return web.json_response(
+        {
+            "account_id": sf_id,
+            "link": None if link_row is None else {"billing_id": link_row.billing_id, "ban": link_row.ban},
+            "last_link": None
+            if outcome is None
+            else {
+                "status": outcome.status,
+                "message": outcome.message,
+                "created": outcome.created,
+                "at": outcome.at,
+            },
+            "financials": None if link_row is None else link_row.financials,
+            "open_jobs": await core.store.jobs.open_keys(LINK, [sf_id])
+            + (await core.store.jobs.open_keys(SYNC, [link_row.billing_id]) if link_row else 0),
+        }
+    )
+
+
+async def status(request: web.Request) -> web.Response:
+    core = core_of(request)
+    return web.json_response(
+        {
+            "jobs": await core.store.jobs.counts(),
+            "inbox": await core.store.inbox.counts(),
+            "links": await core.store.link_results.counts(),
+            "linked_accounts": await core.store.xref.count(),
+            "synced_invoices": await core.store.xref.invoice_count(),
+            "dead_letters": await core.store.inbox.dead_letters(20),
+            "dead_jobs": await core.store.jobs.dead_jobs(20),
+            "salesforce": {
+                "calls": core.salesforce.calls,
+                "api_usage": core.salesforce.usage.used,
+                "api_limit": core.salesforce.usage.maximum,
+            },
+            "billing": {"calls": core.billing.calls},
+            "webhook_endpoint_id": core.webhook_endpoint_id,
+        }
+    )
+
+
+async def poll(request: web.Request) -> web.Response:
+    core = core_of(request)
+    body = await read_model(request, PollRequest)
+    if body.source == "billing":
+        found = await core.engine.poll_billing_events()
+    else:
+        found = await core.engine.poll_salesforce()
+    return web.json_response({"source": body.source, "found": found})
+
+
+async def run_reconcile(request: web.Request) -> web.Response:
+    core = core_of(request)
+    await read_model(request, StrictModel, optional=True)
+    report = await reconcile(core.ctx)
+    return web.json_response(report.to_json())
+
+
+async def wait_idle(request: web.Request) -> web.Response:
+    core = core_of(request)
+    body = await read_model(request, WaitRequest, optional=True)
+    idle = await core.engine.wait_idle(body.timeout_seconds)
+    if not idle:
+        raise Problem(
+            408, "wait_timeout", f"still busy after {body.timeout_seconds:g} s", param="timeout_seconds"
+        )
+    return web.json_response({"idle": True})
+
+
+class WaitRequest(StrictModel):
+    timeout_seconds: float = Field(default=60.0, gt=0, le=3600)
+
+
+def _count(values: Any) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for value in values:
+        counts[value] = counts.get(value, 0) + 1
+    return counts
+
+
+def add_action_routes(app: web.Application) -> None:
+    app.router.add_post("/actions/link", link, name="action_link")
+    app.router.add_post("/actions/sync", sync, name="action_sync")
+    app.router.add_get("/actions/accounts/{account_id}", account, name="action_account")
+    app.router.add_get("/actions/status", status, name="action_status")
+    app.router.add_post("/actions/poll", poll, name="action_poll")
+    app.router.add_post("/actions/reconcile", run_reconcile, name="action_reconcile")
+    app.router.add_post("/actions/wait-idle", wait_idle, name="action_wait_idle")

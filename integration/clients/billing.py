@@ -1,0 +1,222 @@
+"""The core's client of the billing adapter contract (contracts/billing-adapter.openapi.yaml).
+
+Every mutation carries an ``Idempotency-Key`` (derived from the intent by the caller, so a
+retry after a crash replays instead of duplicating); 429 waits for ``Retry-After``; 5xx and
+connection errors are retried with exponential backoff and jitter. Errors are the contract's
+problem+json, raised as ``BillingApiError`` with its stable ``code``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+
+Sleep = Callable[[float], Awaitable[None]]
+MAX_RETRY_AFTER = 60.0
+
+
+class BillingApiError(Exception):
+    def __init__(self, status: int, problem: Mapping[str, Any], url: str) -> None:
+        self.status = status
+        self.problem = dict(problem)
+        self.code = str(problem.get("code") or f"http_{status}")
+        self.detail = str(problem.get("detail") or problem.get("title") or "")
+        self.param = problem.get("param")
+        super().__init__(f"{status} {self.code}: {self.detail} ({url})")
+
+
+@dataclass(frozen=True)
+class BillingConfig:
+    base_url: str
+    api_key: str
+    max_retries: int = 5
+    backoff_base: float = 0.1
+    backoff_cap: float = 5.0
+    timeout: float = 30.0
+    concurrency: int = 32
+
+
+class BillingClient:
+    def __init__(
+        self,
+        config: BillingConfig,
+        *,
+        session: aiohttp.ClientSession | None = None,
+        sleep: Sleep = asyncio.sleep,
+        rng: random.Random | None = None,
+        on_call: Callable[[str], None] | None = None,
+    ) -> None:
+        self.config = config
+        self._session = session
+        self._owns_session = session is None
+        self._sleep = sleep
+        self._random = rng or random.Random(0)
+        self._on_call = on_call
+        self.calls = 0
+        self.limiter = asyncio.Semaphore(config.concurrency)
+
+    async def __aenter__(self) -> BillingClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        if self._session is not None and self._owns_session:
+            await self._session.close()
+        self._session = None
+
+    def _http(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self.config.concurrency * 2),
+                timeout=aiohttp.ClientTimeout(total=self.config.timeout),
+            )
+            self._owns_session = True
+        return self._session
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        query: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        operation: str = "call",
+        allow: tuple[int, ...] = (),
+    ) -> tuple[int, Any]:
+        """One contract call with retries. Statuses in ``allow`` are returned, not raised."""
+        url = self.config.base_url.rstrip("/") + path
+        if query:
+            url += "?" + urlencode({k: v for k, v in query.items() if v is not None})
+        headers = {"Authorization": f"Bearer {self.config.api_key}", "Accept": "application/json"}
+        if method in ("POST", "PATCH", "PUT", "DELETE"):
+            headers["Idempotency-Key"] = idempotency_key or f"q2c-{uuid.uuid4()}"
+        attempt = 0
+        while True:
+            try:
+                async with (
+                    self.limiter,
+                    self._http().request(method, url, json=body, headers=headers) as response,
+                ):
+                    self.calls += 1
+                    if self._on_call is not None:
+                        self._on_call(operation)
+                    status = response.status
+                    retry_after = response.headers.get("Retry-After")
+                    payload = await response.json(content_type=None) if await response.read() else None
+            except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+                if attempt >= self.config.max_retries:
+                    raise BillingApiError(
+                        0, {"code": "upstream_unavailable", "detail": str(exc)}, url
+                    ) from exc
+                await self._backoff(attempt)
+                attempt += 1
+                continue
+            if status == 429 and attempt < self.config.max_retries:
+                await self._sleep(min(_seconds(retry_after), MAX_RETRY_AFTER))
+                attempt += 1
+                continue
+            if status >= 500 and attempt < self.config.max_retries:
+                await self._backoff(attempt)
+                attempt += 1
+                continue
+            if status >= 400 and status not in allow:
+                raise BillingApiError(status, payload if isinstance(payload, dict) else {}, url)
+            return status, payload
+
+    async def _backoff(self, attempt: int) -> None:
+        delay = min(self.config.backoff_cap, self.config.backoff_base * 2**attempt)
+        await self._sleep(delay * self._random.uniform(0.5, 1.0))
+
+    async def pages(
+        self, path: str, query: Mapping[str, Any] | None = None, *, limit: int = 100
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        """Walk a cursor-paginated list (``{data, next_cursor, has_more}``)."""
+        params = {**(query or {}), "limit": limit}
+        while True:
+            _, page = await self.request("GET", path, query=params, operation="list")
+            yield list(page["data"])
+            if not page.get("has_more") or not page.get("next_cursor"):
+                return
+            params["cursor"] = page["next_cursor"]
+
+    async def collect(self, path: str, query: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        async for page in self.pages(path, query):
+            found.extend(page)
+        return found
+
+    # -- the operations the flows use -----------------------------------------------------------
+
+    async def bill_cycles(self) -> list[dict[str, Any]]:
+        return await self.collect("/bill-cycles")
+
+    async def account_categories(self) -> list[dict[str, Any]]:
+        return await self.collect("/account-categories")
+
+    async def find_account(
+        self, *, external_id: str | None = None, number: str | None = None
+    ) -> dict[str, Any] | None:
+        _, page = await self.request(
+            "GET",
+            "/accounts",
+            query={"external_id": external_id, "number": number, "limit": 1},
+            operation="find_account",
+        )
+        data = page["data"]
+        return dict(data[0]) if data else None
+
+    async def get_account(self, account_id: str) -> dict[str, Any]:
+        _, account = await self.request("GET", f"/accounts/{account_id}", operation="get_account")
+        return dict(account)
+
+    async def create_account(self, body: Mapping[str, Any], *, idempotency_key: str) -> dict[str, Any]:
+        _, account = await self.request(
+            "POST", "/accounts", body=dict(body), idempotency_key=idempotency_key, operation="create_account"
+        )
+        return dict(account)
+
+    async def update_account(
+        self, account_id: str, body: Mapping[str, Any], *, idempotency_key: str
+    ) -> dict[str, Any]:
+        _, account = await self.request(
+            "PATCH",
+            f"/accounts/{account_id}",
+            body=dict(body),
+            idempotency_key=idempotency_key,
+            operation="update_account",
+        )
+        return dict(account)
+
+    async def account_summary(self, account_id: str) -> dict[str, Any]:
+        _, summary = await self.request("GET", f"/accounts/{account_id}/summary", operation="account_summary")
+        return dict(summary)
+
+    async def invoices(self, account_id: str) -> list[dict[str, Any]]:
+        return await self.collect("/invoices", {"account_id": account_id})
+
+    async def events_page(self, after: str | None, *, limit: int = 100) -> dict[str, Any]:
+        _, page = await self.request(
+            "GET", "/events", query={"cursor": after, "limit": limit}, operation="events"
+        )
+        return dict(page)
+
+    async def capabilities(self) -> dict[str, Any]:
+        _, caps = await self.request("GET", "/capabilities", operation="capabilities")
+        return dict(caps)
+
+
+def _seconds(value: str | None) -> float:
+    try:
+        return max(float(value), 0.0) if value is not None else 1.0
+    except ValueError:
+        return 1.0

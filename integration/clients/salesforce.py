@@ -1,0 +1,436 @@
+"""The core's Salesforce client: the real REST API, so pointing it at a real org is configuration.
+
+- OAuth 2.0 client credentials (Basic auth) or JWT bearer (RS256), refreshed once on a 401
+  ``INVALID_SESSION_ID``; URLs pinned to one API version.
+- Reads ``Sforce-Limit-Info`` on every response and refuses to spend the org's last calls: when
+  fewer than ``reserve`` remain, calls raise ``LimitReserveReached`` (the job queue retries later)
+  instead of starving every other integration of the org.
+- Backs off (exponential, with jitter) on 503 and on ``UNABLE_TO_LOCK_ROW``, including the
+  records of a collection that failed only because of a lock.
+- Bulkified: writes through sObject Collections (200 records a call) or, above
+  ``bulk_threshold`` records, Bulk API 2.0; reads through SOQL following ``nextRecordsUrl``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import csv
+import io
+import json
+import random
+import re
+import ssl
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+import jwt
+
+COLLECTION_SIZE = 200
+LOCK_ERROR = "UNABLE_TO_LOCK_ROW"
+_LIMIT_INFO = re.compile(r"api-usage=(\d+)/(\d+)")
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class SalesforceApiError(Exception):
+    def __init__(self, status: int, errors: list[dict[str, Any]], url: str) -> None:
+        first = errors[0] if errors else {}
+        self.status = status
+        self.error_code = str(first.get("errorCode") or first.get("error") or "UNKNOWN")
+        self.message = str(first.get("message") or first.get("error_description") or "")
+        self.errors = errors
+        super().__init__(f"{status} {self.error_code}: {self.message} ({url})")
+
+
+class LimitReserveReached(Exception):
+    """The org is this close to its daily API limit: stop and retry after the window rolls."""
+
+    def __init__(self, used: int, maximum: int, reserve: int) -> None:
+        super().__init__(
+            f"Salesforce API usage {used}/{maximum}: keeping the last {reserve} calls in reserve"
+        )
+        self.used, self.maximum, self.reserve = used, maximum, reserve
+
+
+@dataclass(frozen=True)
+class SalesforceConfig:
+    login_url: str  # where /services/oauth2/token lives (the My Domain or login URL)
+    client_id: str
+    client_secret: str | None = None
+    username: str | None = None  # JWT bearer: the user the token is for
+    private_key: str | None = None  # JWT bearer: PEM of the connected app's certificate key
+    api_version: str = "62.0"
+    reserve_fraction: float = 0.05  # keep this share of the daily limit for everything else
+    max_retries: int = 5
+    backoff_base: float = 0.2
+    backoff_cap: float = 10.0
+    bulk_threshold: int = 10_000  # write batches at least this large go through Bulk API 2.0
+    bulk_poll_interval: float = 0.2
+    ca_file: str | None = None
+    timeout: float = 120.0
+
+
+@dataclass
+class RecordResult:
+    id: str | None
+    success: bool
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    created: bool | None = None
+
+    @property
+    def error_text(self) -> str:
+        return "; ".join(f"{e.get('statusCode')}: {e.get('message')}" for e in self.errors)
+
+
+@dataclass
+class ApiUsage:
+    used: int = 0
+    maximum: int = 0
+
+
+def soql_quote(value: str) -> str:
+    """A SOQL string literal. Escapes per the SOQL reference: backslash, quotes, control chars."""
+    escaped = (
+        value.replace("\\", "\\\\")
+        .replace("'", "\\'")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+        .replace("\t", "\\t")
+        .replace("\b", "\\b")
+        .replace("\f", "\\f")
+    )
+    return f"'{escaped}'"
+
+
+def soql_in(values: Sequence[str]) -> str:
+    return "(" + ",".join(soql_quote(v) for v in values) + ")"
+
+
+class SalesforceClient:
+    def __init__(
+        self,
+        config: SalesforceConfig,
+        *,
+        session: aiohttp.ClientSession | None = None,
+        sleep: Sleep = asyncio.sleep,
+        rng: random.Random | None = None,
+        on_call: Callable[[str], None] | None = None,
+    ) -> None:
+        self.config = config
+        self._session = session
+        self._owns_session = session is None
+        self._sleep = sleep
+        self._random = rng or random.Random(0)
+        self._on_call = on_call
+        self._token: str | None = None
+        self._instance_url: str | None = None
+        self._token_lock = asyncio.Lock()
+        self.usage = ApiUsage()
+        self.calls = 0
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    async def __aenter__(self) -> SalesforceClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        if self._session is not None and self._owns_session:
+            await self._session.close()
+        self._session = None
+
+    def _http(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            ssl_context: ssl.SSLContext | bool = True
+            if self.config.ca_file:
+                ssl_context = ssl.create_default_context(cafile=self.config.ca_file)
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(ssl=ssl_context, limit=32),
+                timeout=aiohttp.ClientTimeout(total=self.config.timeout),
+            )
+            self._owns_session = True
+        return self._session
+
+    @property
+    def base(self) -> str:
+        assert self._instance_url is not None
+        return f"{self._instance_url}/services/data/v{self.config.api_version}"
+
+    # -- auth -----------------------------------------------------------------------------------
+
+    async def authenticate(self, *, force: bool = False) -> None:
+        async with self._token_lock:
+            if self._token is not None and not force:
+                return
+            url = self.config.login_url.rstrip("/") + "/services/oauth2/token"
+            headers: dict[str, str] = {}
+            if self.config.private_key and self.config.username:
+                claims = {
+                    "iss": self.config.client_id,
+                    "sub": self.config.username,
+                    "aud": self.config.login_url.rstrip("/"),
+                    "exp": int(time.time()) + 180,
+                }
+                assertion = jwt.encode(claims, self.config.private_key, algorithm="RS256")
+                form = {"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion}
+            else:
+                secret = self.config.client_secret or ""
+                basic = base64.b64encode(f"{self.config.client_id}:{secret}".encode()).decode()
+                headers["Authorization"] = f"Basic {basic}"
+                form = {"grant_type": "client_credentials"}
+            async with self._http().post(url, data=form, headers=headers) as response:
+                body = await response.json(content_type=None)
+                if response.status != 200:
+                    raise SalesforceApiError(response.status, [body] if isinstance(body, dict) else body, url)
+            self._token = str(body["access_token"])
+            self._instance_url = str(body["instance_url"]).rstrip("/")
+
+    # -- the one request path -------------------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        body: Any = None,
+        data: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        kind: str = "rest",
+    ) -> tuple[int, Any, Mapping[str, str]]:
+        """One metered call (with auth refresh, lock/503 backoff and the limit reserve)."""
+        await self.authenticate()
+        refreshed = False
+        for attempt in range(self.config.max_retries + 1):
+            self._check_reserve()
+            url = path_or_url if path_or_url.startswith("http") else f"{self._instance_url}{path_or_url}"
+            sent = {"Authorization": f"Bearer {self._token}", **(headers or {})}
+            async with self._http().request(method, url, json=body, data=data, headers=sent) as response:
+                self.calls += 1
+                if self._on_call is not None:
+                    self._on_call(kind)
+                self._read_limit_info(response.headers)
+                text = await response.text()
+                payload = _parse(text, response.content_type)
+                status = response.status
+                response_headers = response.headers
+            if status == 401 and not refreshed and _code(payload) == "INVALID_SESSION_ID":
+                refreshed = True
+                await self.authenticate(force=True)
+                continue
+            if (status == 503 or _code(payload) == LOCK_ERROR) and attempt < self.config.max_retries:
+                await self._backoff(attempt)
+                continue
+            if status >= 300:
+                raise SalesforceApiError(
+                    status, payload if isinstance(payload, list) else [payload or {}], url
+                )
+            return status, payload, response_headers
+        raise AssertionError("unreachable")
+
+    def _read_limit_info(self, headers: Mapping[str, str]) -> None:
+        match = _LIMIT_INFO.search(headers.get("Sforce-Limit-Info", ""))
+        if match:
+            self.usage = ApiUsage(int(match.group(1)), int(match.group(2)))
+
+    def _check_reserve(self) -> None:
+        if self.usage.maximum:
+            reserve = int(self.usage.maximum * self.config.reserve_fraction)
+            if self.usage.maximum - self.usage.used <= reserve:
+                raise LimitReserveReached(self.usage.used, self.usage.maximum, reserve)
+
+    async def _backoff(self, attempt: int) -> None:
+        delay = min(self.config.backoff_cap, self.config.backoff_base * 2**attempt)
+        await self._sleep(delay * self._random.uniform(0.5, 1.0))  # "equal jitter"
+
+    # -- reads ----------------------------------------------------------------------------------
+
+    async def query_pages(
+        self, soql: str, *, include_deleted: bool = False
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        resource = "queryAll" if include_deleted else "query"
+        _, page, _ = await self.request("GET", f"{self.base}/{resource}?q={_urlquote(soql)}", kind="query")
+        while True:
+            yield list(page.get("records", []))
+            next_url = page.get("nextRecordsUrl")
+            if page.get("done", True) or not next_url:
+                return
+            _, page, _ = await self.request("GET", str(next_url), kind="query")
+
+    async def query(self, soql: str) -> list[dict[str, Any]]:
+        records: list[dict[str, Any]] = []
+        async for page in self.query_pages(soql):
+            records.extend(page)
+        return records
+
+    # -- writes ---------------------------------------------------------------------------------
+
+    async def update(self, sobject: str, records: Sequence[Mapping[str, Any]]) -> list[RecordResult]:
+        """Update records (each with ``Id``); results in input order."""
+        if len(records) >= self.config.bulk_threshold:
+            return await self._bulk(sobject, "update", records, None)
+        return await self._collections("PATCH", f"{self.base}/composite/sobjects", sobject, records)
+
+    async def upsert(
+        self, sobject: str, external_id_field: str, records: Sequence[Mapping[str, Any]]
+    ) -> list[RecordResult]:
+        """Upsert by an external-id field; results in input order with ``created``."""
+        if len(records) >= self.config.bulk_threshold:
+            return await self._bulk(sobject, "upsert", records, external_id_field)
+        url = f"{self.base}/composite/sobjects/{sobject}/{external_id_field}"
+        return await self._collections("PATCH", url, sobject, records)
+
+    async def create(self, sobject: str, records: Sequence[Mapping[str, Any]]) -> list[RecordResult]:
+        if len(records) >= self.config.bulk_threshold:
+            return await self._bulk(sobject, "insert", records, None)
+        return await self._collections("POST", f"{self.base}/composite/sobjects", sobject, records)
+
+    async def _collections(
+        self, method: str, url: str, sobject: str, records: Sequence[Mapping[str, Any]]
+    ) -> list[RecordResult]:
+        results: list[RecordResult] = []
+        for start in range(0, len(records), COLLECTION_SIZE):
+            chunk = [
+                {"attributes": {"type": sobject}, **record}
+                for record in records[start : start + COLLECTION_SIZE]
+            ]
+            results.extend(await self._collection_call(method, url, chunk))
+        return results
+
+    async def _collection_call(
+        self, method: str, url: str, chunk: list[dict[str, Any]]
+    ) -> list[RecordResult]:
+        """One collections call; records that failed only on a row lock are retried with backoff."""
+        results: list[RecordResult | None] = [None] * len(chunk)
+        pending = list(range(len(chunk)))
+        for attempt in range(self.config.max_retries + 1):
+            _, body, _ = await self.request(
+                method,
+                url,
+                body={"allOrNone": False, "records": [chunk[i] for i in pending]},
+                kind="collections",
+            )
+            locked = []
+            for index, item in zip(pending, body, strict=True):
+                result = RecordResult(
+                    item.get("id"),
+                    bool(item.get("success")),
+                    list(item.get("errors") or []),
+                    item.get("created"),
+                )
+                results[index] = result
+                if not result.success and any(e.get("statusCode") == LOCK_ERROR for e in result.errors):
+                    locked.append(index)
+            if not locked or attempt == self.config.max_retries:
+                break
+            pending = locked
+            await self._backoff(attempt)
+        return [r for r in results if r is not None]
+
+    async def _bulk(
+        self,
+        sobject: str,
+        operation: str,
+        records: Sequence[Mapping[str, Any]],
+        external_id_field: str | None,
+    ) -> list[RecordResult]:
+        """Bulk API 2.0 ingest: create, upload CSV, close, wait, read both result files."""
+        columns = list(dict.fromkeys(key for record in records for key in record))
+        job_spec: dict[str, Any] = {
+            "object": sobject,
+            "operation": operation,
+            "contentType": "CSV",
+            "lineEnding": "LF",
+        }
+        if external_id_field:
+            job_spec["externalIdFieldName"] = external_id_field
+        _, job, _ = await self.request("POST", f"{self.base}/jobs/ingest", body=job_spec, kind="bulk")
+        job_url = f"{self.base}/jobs/ingest/{job['id']}"
+        await self.request(
+            "PUT",
+            f"{job_url}/batches",
+            data=_to_csv(columns, records),
+            headers={"Content-Type": "text/csv"},
+            kind="bulk",
+        )
+        await self.request("PATCH", job_url, body={"state": "UploadComplete"}, kind="bulk")
+        while True:
+            _, info, _ = await self.request("GET", job_url, kind="bulk")
+            if info["state"] in ("JobComplete", "Failed", "Aborted"):
+                break
+            await self._sleep(self.config.bulk_poll_interval)
+        if info["state"] != "JobComplete":
+            raise SalesforceApiError(
+                400,
+                [{"errorCode": "BULK_JOB_" + info["state"].upper(), "message": info.get("errorMessage", "")}],
+                job_url,
+            )
+        _, good, _ = await self.request("GET", f"{job_url}/successfulResults", kind="bulk")
+        _, bad, _ = await self.request("GET", f"{job_url}/failedResults", kind="bulk")
+        return _bulk_results(records, external_id_field or "Id", str(good), str(bad))
+
+
+def _to_csv(columns: list[str], records: Sequence[Mapping[str, Any]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for record in records:
+        writer.writerow(
+            ["#N/A" if record.get(c) is None and c in record else _csv_value(record.get(c)) for c in columns]
+        )
+    return buffer.getvalue().encode()
+
+
+def _csv_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _bulk_results(records: Sequence[Mapping[str, Any]], key: str, good: str, bad: str) -> list[RecordResult]:
+    """Map result rows back to input order by the key column (result order is not guaranteed)."""
+    by_key: dict[str, RecordResult] = {}
+    for row in csv.DictReader(io.StringIO(good)):
+        by_key[row.get(key, "")] = RecordResult(row.get("sf__Id"), True, [], row.get("sf__Created") == "true")
+    for row in csv.DictReader(io.StringIO(bad)):
+        code, _, rest = (row.get("sf__Error") or "").partition(":")
+        message, _, fields = rest.rpartition(":")
+        errors = [
+            {
+                "statusCode": code,
+                "message": message or rest,
+                "fields": [f for f in fields.split(",") if f and f != "--"],
+            }
+        ]
+        by_key[row.get(key, "")] = RecordResult(row.get("sf__Id") or None, False, errors)
+    missing = RecordResult(
+        None, False, [{"statusCode": "UNPROCESSED", "message": "not in the job results", "fields": []}]
+    )
+    return [by_key.get(str(record.get(key, "")), missing) for record in records]
+
+
+def _parse(text: str, content_type: str) -> Any:
+    if not text:
+        return None
+    if "json" in content_type:
+        return json.loads(text)
+    return text
+
+
+def _code(body: Any) -> str | None:
+    if isinstance(body, list) and body and isinstance(body[0], dict):
+        return str(body[0].get("errorCode"))
+    return None
+
+
+def _urlquote(value: str) -> str:
+    return quote(value, safe="")

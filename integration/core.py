@@ -1,0 +1,99 @@
+"""The running integration core: its settings and what it holds (clients, store, engine)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from integration.clients.billing import BillingClient
+from integration.clients.salesforce import SalesforceClient
+from integration.engine import Engine, EngineSettings
+from integration.flows.context import FlowContext, FlowSettings
+from integration.metrics import CoreMetrics
+from integration.store import Store
+from simulators.kit.problem import Problem
+
+WEBHOOK_EVENT_TYPES = ["invoice.*", "payment.*", "account.*"]
+
+
+@dataclass(frozen=True)
+class CoreSettings:
+    salesforce_url: str = "http://127.0.0.1:8701"
+    salesforce_client_id: str = "q2c-local-client"
+    salesforce_client_secret: str = "q2c-local-secret"
+    salesforce_ca_file: str | None = None
+    billing_url: str = "http://127.0.0.1:8702"
+    billing_api_key: str = "q2c-billing-key"
+    api_token: str = "q2c-core-token"
+    state_dir: Path = Path(".q2c")
+    store_path: Path | None = None  # default: <state_dir>/core.sqlite3
+    public_url: str | None = None  # where billing delivers webhooks; None: register later
+    webhook_secrets: tuple[str, ...] = ()  # extra secrets to accept (an endpoint registered by hand)
+    mapping_path: Path | None = None
+    flows: FlowSettings = field(default_factory=FlowSettings)
+    engine: EngineSettings = field(default_factory=EngineSettings)
+
+    @property
+    def database(self) -> Path:
+        return self.store_path or self.state_dir / "core.sqlite3"
+
+
+@dataclass
+class Core:
+    """What the running core holds. One per app, under the CORE key."""
+
+    settings: CoreSettings
+    metrics: CoreMetrics
+    store: Store
+    salesforce: SalesforceClient
+    billing: BillingClient
+    ctx: FlowContext
+    engine: Engine
+    webhook_secrets: list[str] = field(default_factory=list)
+    webhook_endpoint_id: str | None = None
+
+    async def register_webhooks(self, public_url: str) -> str:
+        """Subscribe ``{public_url}/webhooks/billing`` to billing's events (once; kept in the
+        store so a restart reuses the endpoint and its secret)."""
+        url = public_url.rstrip("/") + "/webhooks/billing"
+        saved = await self.store.checkpoints.get("webhook_endpoint")
+        if saved:
+            endpoint = json.loads(saved)
+            if endpoint["url"] == url:
+                self._use_endpoint(endpoint)
+                return str(endpoint["id"])
+        _, created = await self.billing.request(
+            "POST",
+            "/webhook-endpoints",
+            body={"url": url, "event_types": WEBHOOK_EVENT_TYPES, "description": "q2c integration core"},
+            idempotency_key=f"q2c-webhook-endpoint-{url}",
+            operation="create_webhook_endpoint",
+        )
+        endpoint = {"id": created["id"], "url": url, "secret": created["secret"]}
+        await self.store.checkpoints.set("webhook_endpoint", json.dumps(endpoint))
+        self._use_endpoint(endpoint)
+        return str(endpoint["id"])
+
+    def _use_endpoint(self, endpoint: dict[str, Any]) -> None:
+        self.webhook_endpoint_id = str(endpoint["id"])
+        if endpoint["secret"] not in self.webhook_secrets:
+            self.webhook_secrets.append(str(endpoint["secret"]))
+
+
+@dataclass
+class CoreHolder:
+    """Set by cleanup_ctx at start-up (the app itself is frozen by then)."""
+
+    core: Core | None = None
+
+    def get(self) -> Core:
+        if self.core is None:
+            raise Problem(503, "not_ready", "the core is starting or stopping")
+        return self.core
+
+
+CORE = web.AppKey("q2c_core", CoreHolder)

@@ -1,0 +1,283 @@
+"""The core's engine: owned background workers that turn inbound events into jobs and jobs into
+flow runs, in batches. Started and stopped by the app's cleanup_ctx; nothing is fire-and-forget.
+
+- dispatcher: inbox events -> one coalesced ``sync`` job per billing account (after a short
+  batching window, so a burst of events becomes one batch);
+- link worker: ``link`` jobs (an account snapshot each) -> ``link_accounts`` in batches;
+- sync worker: ``sync`` jobs (a billing account id each) -> ``sync_accounts`` in batches;
+- optional pollers: billing's ``GET /events`` (the fallback for adapters without webhooks) and
+  Salesforce's link requests by SystemModstamp.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from integration.clients.billing import BillingApiError
+from integration.clients.salesforce import LimitReserveReached, SalesforceApiError
+from integration.flows.context import FlowContext
+from integration.flows.link import account_fields, link_accounts, select_accounts
+from integration.flows.sync import sync_accounts
+from integration.store import Job
+
+log = logging.getLogger(__name__)
+
+LINK, SYNC = "link", "sync"
+SYNC_EVENT_PREFIXES = ("invoice.", "payment.", "account.", "bill_run.")
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    link_batch: int = 1000
+    sync_batch: int = 2000
+    batch_window: float = 0.25  # seconds events wait to be batched together
+    max_attempts: int = 8
+    retry_base: float = 2.0
+    reserve_retry: float = 300.0  # when Salesforce's limit reserve is reached
+    lease_seconds: float = 600.0
+    billing_poll_interval: float = 0.0  # 0: off (webhooks); > 0: poll GET /events
+    salesforce_poll_interval: float = 0.0  # 0: off; > 0: poll link requests by SystemModstamp
+
+
+class Engine:
+    def __init__(self, ctx: FlowContext, settings: EngineSettings | None = None) -> None:
+        self.ctx = ctx
+        self.settings = settings or EngineSettings()
+        self._wake = {LINK: asyncio.Event(), SYNC: asyncio.Event(), "inbox": asyncio.Event()}
+        self._progress = asyncio.Condition()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        recovered = await self.ctx.store.jobs.recover()
+        if recovered:
+            log.info("took back %d jobs leased by a previous process", recovered)
+        loops: list[tuple[str, Callable[[], Awaitable[None]]]] = [
+            ("dispatcher", self._dispatch_loop),
+            ("link-worker", lambda: self._work_loop(LINK, self.settings.link_batch, self._run_link)),
+            ("sync-worker", lambda: self._work_loop(SYNC, self.settings.sync_batch, self._run_sync)),
+        ]
+        if self.settings.billing_poll_interval > 0:
+            loops.append(("billing-poller", self._billing_poll_loop))
+        if self.settings.salesforce_poll_interval > 0:
+            loops.append(("salesforce-poller", self._salesforce_poll_loop))
+        self._tasks = [
+            asyncio.create_task(self._guard(name, loop), name=f"core-{name}") for name, loop in loops
+        ]
+        for event in self._wake.values():
+            event.set()  # pick up whatever the previous process left
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+
+    async def _guard(self, name: str, loop: Callable[[], Awaitable[None]]) -> None:
+        """A loop that fails is logged and restarted, never silently dead."""
+        while True:
+            try:
+                await loop()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("core %s failed; restarting it", name)
+                await _pause(1.0)
+
+    def notify(self, kind: str) -> None:
+        self._wake[kind].set()
+
+    # -- enqueueing (the actions API and the pollers) ------------------------------------------
+
+    async def request_link(self, accounts: Sequence[dict[str, Any]]) -> int:
+        count = await self.ctx.store.jobs.enqueue_many(LINK, [(str(a["Id"]), dict(a)) for a in accounts])
+        self.notify(LINK)
+        return count
+
+    async def request_sync(self, billing_account_ids: Sequence[str], *, delay: float = 0.0) -> int:
+        count = await self.ctx.store.jobs.enqueue_many(
+            SYNC, [(i, None) for i in billing_account_ids], delay=delay
+        )
+        self.notify(SYNC)
+        return count
+
+    async def wait_for(self, kind: str, keys: Sequence[str], timeout: float) -> bool:
+        """True once none of ``keys`` has an open job of ``kind`` (False on timeout)."""
+        keys = list(keys)
+        try:
+            async with asyncio.timeout(timeout), self._progress:
+                while await self.ctx.store.jobs.open_keys(kind, keys):
+                    await self._progress.wait()
+        except TimeoutError:
+            return False
+        return True
+
+    async def wait_idle(self, timeout: float) -> bool:
+        try:
+            async with asyncio.timeout(timeout), self._progress:
+                while await self.ctx.store.jobs.open_count() or (await self.ctx.store.inbox.counts()).get(
+                    "new"
+                ):
+                    await self._progress.wait()
+        except TimeoutError:
+            return False
+        return True
+
+    async def _progressed(self) -> None:
+        async with self._progress:
+            self._progress.notify_all()
+
+    # -- dispatcher -----------------------------------------------------------------------------
+
+    async def _dispatch_loop(self) -> None:
+        while True:
+            self._wake["inbox"].clear()
+            events = await self.ctx.store.inbox.take_new()
+            if not events:
+                await self._wake["inbox"].wait()
+                continue
+            accounts: list[str] = []
+            ignored: list[str] = []
+            for event in events:
+                if event.type and event.type.startswith(SYNC_EVENT_PREFIXES) and event.account_id:
+                    accounts.append(event.account_id)
+                else:
+                    ignored.append(event.event_id)
+            await self.request_sync(list(dict.fromkeys(accounts)), delay=self.settings.batch_window)
+            await self.ctx.store.inbox.mark(
+                [e.event_id for e in events if e.event_id not in ignored], "processed"
+            )
+            if ignored:
+                await self.ctx.store.inbox.mark(ignored, "processed", "no flow for this event type")
+            for event in events:
+                self.ctx.metrics.events_processed.labels(event.source).inc()
+            await self._progressed()
+
+    # -- workers --------------------------------------------------------------------------------
+
+    async def _work_loop(self, kind: str, batch: int, run: Callable[[list[Job]], Awaitable[None]]) -> None:
+        queue = self.ctx.store.jobs
+        while True:
+            self._wake[kind].clear()
+            jobs = await queue.lease(kind, batch, lease_seconds=self.settings.lease_seconds)
+            if not jobs:
+                due = await queue.next_due(kind)
+                timeout = None if due is None else max(due - time.time(), 0.0) + 0.001
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake[kind].wait(), timeout)
+                continue
+            try:
+                await run(jobs)
+            except LimitReserveReached as exc:
+                await queue.retry([j.id for j in jobs], str(exc), delay=self.settings.reserve_retry)
+            except (SalesforceApiError, BillingApiError) as exc:
+                await self._retry_or_dead(kind, jobs, str(exc))
+            except Exception as exc:  # a bug or a malformed payload: dead-letter, never a crash loop
+                log.exception("%s batch failed", kind)
+                await queue.dead([j.id for j in jobs], f"{type(exc).__name__}: {exc}")
+                self.ctx.metrics.events_dead_lettered.labels(kind).inc(len(jobs))
+            self.ctx.metrics.queue_depth.set(await queue.open_count())
+            await self._progressed()
+
+    async def _retry_or_dead(self, kind: str, jobs: Sequence[Job], error: str) -> None:
+        queue = self.ctx.store.jobs
+        dead = [j.id for j in jobs if j.attempts >= self.settings.max_attempts]
+        retry = [j for j in jobs if j.attempts < self.settings.max_attempts]
+        if dead:
+            await queue.dead(dead, error)
+            self.ctx.metrics.events_dead_lettered.labels(kind).inc(len(dead))
+        for job in retry:
+            delay = self.settings.retry_base * 2 ** (job.attempts - 1)
+            await queue.retry([job.id], error, delay=delay)
+        self.ctx.metrics.events_retried.labels(kind).inc(len(retry))
+
+    async def _run_link(self, jobs: list[Job]) -> None:
+        valid = [j for j in jobs if j.payload and "Id" in j.payload]
+        malformed = [j.id for j in jobs if j not in valid]
+        if malformed:
+            await self.ctx.store.jobs.dead(malformed, "link job without an account snapshot")
+        report = await link_accounts(self.ctx, [j.payload for j in valid if j.payload])
+        by_id = {o.sf_id: o for o in report.outcomes}
+        done = [j.id for j in valid if by_id[j.key].status != "failed"]
+        await self.ctx.store.jobs.complete(done)
+        failed = [j for j in valid if by_id[j.key].status == "failed"]
+        for job in failed:
+            await self._retry_or_dead(LINK, [job], by_id[job.key].message or "link failed")
+
+    async def _run_sync(self, jobs: list[Job]) -> None:
+        report = await sync_accounts(self.ctx, [j.key for j in jobs])
+        now = time.time()
+        done = [j for j in jobs if j.key not in report.failed]
+        await self.ctx.store.jobs.complete([j.id for j in done])
+        for job in done:
+            self.ctx.metrics.lag_seconds.observe(max(now - job.enqueued_at, 0.0))
+        failed = [j for j in jobs if j.key in report.failed]
+        for job in failed:
+            await self._retry_or_dead(SYNC, [job], report.failed[job.key])
+
+    # -- pollers --------------------------------------------------------------------------------
+
+    async def poll_billing_events(self) -> int:
+        """One pass over billing's event log from the stored cursor into the inbox."""
+        stored = 0
+        cursor = await self.ctx.store.checkpoints.get("billing_events")
+        while True:
+            page = await self.ctx.billing.events_page(cursor, limit=100)
+            for event in page["data"]:
+                if await self.ctx.store.inbox.add(str(event["id"]), "poll", event):
+                    stored += 1
+                    self.ctx.metrics.events_received.labels("poll").inc()
+                cursor = str(event["id"])
+            if cursor is not None:
+                await self.ctx.store.checkpoints.set("billing_events", cursor)
+            if not page.get("has_more"):
+                break
+        if stored:
+            self.notify("inbox")
+        return stored
+
+    async def poll_salesforce(self) -> int:
+        """One delta poll of Salesforce for link requests changed since the last poll."""
+        since = await self.ctx.store.checkpoints.get("salesforce_link_requests")
+        criterion = self.ctx.settings.link_criterion
+        if since:
+            criterion = f"({criterion}) AND SystemModstamp > {since}"
+        accounts = await select_accounts(self.ctx, criterion=criterion)
+        if accounts:
+            newest = max(str(a["SystemModstamp"]) for a in accounts)
+            await self.ctx.store.checkpoints.set("salesforce_link_requests", _soql_datetime(newest))
+            await self.request_link(accounts)
+        return len(accounts)
+
+    async def _billing_poll_loop(self) -> None:
+        while True:
+            await self.poll_billing_events()
+            await _pause(self.settings.billing_poll_interval)
+
+    async def _salesforce_poll_loop(self) -> None:
+        while True:
+            await self.poll_salesforce()
+            await _pause(self.settings.salesforce_poll_interval)
+
+
+def _soql_datetime(value: str) -> str:
+    """``2026-01-01T00:00:00.000+0000`` -> a SOQL datetime literal (``...000+00:00``)."""
+    if len(value) >= 5 and value[-5] in "+-" and ":" not in value[-5:]:
+        return value[:-2] + ":" + value[-2:]
+    return value
+
+
+async def _pause(seconds: float) -> None:
+    """The pollers' interval (a schedule, not a wait for state)."""
+    await asyncio.sleep(seconds)
+
+
+__all__ = ["LINK", "SYNC", "Engine", "EngineSettings", "account_fields"]

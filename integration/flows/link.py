@@ -1,0 +1,184 @@
+"""Link Salesforce Accounts to billing accounts (the account link rules in DESIGN.md).
+
+For each account that needs billing: validate the data billing requires (address, primary
+email, cycle, category) and refuse with a per-field message when some is missing, creating
+nothing; otherwise look billing up by BAN (a manual link) or by external id (the Salesforce Id);
+found -> link it and pull its email, cycle and category; not found -> create it with the
+Salesforce Id as external id. The BAN, billing id, cycle and category (names and ids), status
+and timestamp go back to Salesforce in one bulk write per 200 accounts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from integration.clients.billing import BillingApiError
+from integration.clients.salesforce import soql_in
+from integration.flows.context import FlowContext, sf_datetime
+from integration.mapping import TransformContext, apply, prune_nulls
+from integration.store import Link
+
+QUERY_CHUNK = 300  # ids per SOQL IN list: keeps the GET under Salesforce's 16 KB URI limit
+SYNC_ERROR_LIMIT = 32_000
+
+Status = Literal["linked", "refused", "failed"]
+
+
+@dataclass
+class LinkOutcome:
+    sf_id: str
+    status: Status
+    billing: dict[str, Any] | None = None
+    created: bool = False
+    message: str | None = None
+
+
+@dataclass
+class LinkReport:
+    outcomes: list[LinkOutcome] = field(default_factory=list)
+
+    def count(self, status: Status) -> int:
+        return sum(1 for outcome in self.outcomes if outcome.status == status)
+
+    @property
+    def created(self) -> int:
+        return sum(1 for outcome in self.outcomes if outcome.status == "linked" and outcome.created)
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "linked": self.count("linked"),
+            "created": self.created,
+            "refused": self.count("refused"),
+            "failed": self.count("failed"),
+        }
+
+
+def account_fields(ctx: FlowContext) -> list[str]:
+    fixed = ["Id", "Name", "Billing_Account_Number__c", "Billing_Account_Id__c", "SystemModstamp"]
+    return list(dict.fromkeys([*fixed, *ctx.mapping.account.salesforce_fields()]))
+
+
+async def select_accounts(
+    ctx: FlowContext, *, account_ids: Sequence[str] | None = None, criterion: str | None = None
+) -> list[dict[str, Any]]:
+    """The accounts to link: given ids, or every account matching the criterion (by default
+    ``Billing_Link_Requested__c = true`` and not yet linked: prospects never match)."""
+    fields = ", ".join(account_fields(ctx))
+    sobject = ctx.mapping.account.salesforce_object
+    if account_ids is not None:
+        records: list[dict[str, Any]] = []
+        ids = list(dict.fromkeys(account_ids))
+        for start in range(0, len(ids), QUERY_CHUNK):
+            chunk = ids[start : start + QUERY_CHUNK]
+            records += await ctx.salesforce.query(
+                f"SELECT {fields} FROM {sobject} WHERE Id IN {soql_in(chunk)}"
+            )
+    else:
+        where = criterion or ctx.settings.link_criterion
+        records = await ctx.salesforce.query(f"SELECT {fields} FROM {sobject} WHERE {where} ORDER BY Id")
+    return [{k: v for k, v in record.items() if k != "attributes"} for record in records]
+
+
+async def link_accounts(ctx: FlowContext, accounts: Sequence[dict[str, Any]]) -> LinkReport:
+    if not accounts:
+        return LinkReport()
+    reference = await ctx.reference()
+    known = await ctx.store.xref.get_many([account["Id"] for account in accounts])
+
+    async def one(account: dict[str, Any]) -> LinkOutcome:
+        return await _link_one(ctx, account, reference, known.get(account["Id"]))
+
+    report = LinkReport(await ctx.gather_limited(accounts, one))
+    linked = [o for o in report.outcomes if o.status == "linked" and o.billing is not None]
+    # The link is durable in the core before Salesforce hears of it: a crash here is repaired
+    # by the retry, which finds the xref (or the billing account by external id) again.
+    await ctx.store.xref.link_many(
+        (o.sf_id, str(o.billing["id"]), o.billing.get("number")) for o in linked if o.billing
+    )
+    await _write_back(ctx, report, reference)
+    await ctx.store.link_results.record(
+        (o.sf_id, o.status, o.created, str(o.billing["id"]) if o.billing else None, o.message)
+        for o in report.outcomes
+    )
+    return report
+
+
+async def _link_one(
+    ctx: FlowContext, account: dict[str, Any], reference: TransformContext, link: Link | None
+) -> LinkOutcome:
+    sf_id = str(account["Id"])
+    try:
+        if link is not None:
+            return LinkOutcome(sf_id, "linked", await ctx.billing.get_account(link.billing_id))
+        ban = account.get("Billing_Account_Number__c")
+        if ban:
+            return await _link_by_number(ctx, sf_id, str(ban))
+        body, errors = apply(ctx.mapping.account.to_billing, account, reference)
+        if errors:
+            message = "Cannot create the billing account: " + "; ".join(str(e) for e in errors)
+            return LinkOutcome(sf_id, "refused", message=message)
+        found = await ctx.billing.find_account(external_id=sf_id)
+        if found is not None:
+            return LinkOutcome(sf_id, "linked", found)
+        try:
+            created = await ctx.billing.create_account(prune_nulls(body), idempotency_key=f"q2c-link-{sf_id}")
+        except BillingApiError as exc:
+            existing = exc.problem.get("existing_account_id")
+            if exc.status == 409 and existing:  # created meanwhile (another worker, an earlier try)
+                return LinkOutcome(sf_id, "linked", await ctx.billing.get_account(str(existing)))
+            raise
+        return LinkOutcome(sf_id, "linked", created, created=True)
+    except BillingApiError as exc:
+        if 400 <= exc.status < 500 and exc.status not in (408, 429):
+            where = f" ({exc.param})" if exc.param else ""
+            return LinkOutcome(
+                sf_id, "refused", message=f"Billing refused the account: {exc.code}{where}: {exc.detail}"
+            )
+        return LinkOutcome(sf_id, "failed", message=str(exc))
+
+
+async def _link_by_number(ctx: FlowContext, sf_id: str, ban: str) -> LinkOutcome:
+    found = await ctx.billing.find_account(number=ban)
+    if found is None:
+        return LinkOutcome(sf_id, "refused", message=f"Billing_Account_Number__c: no billing account {ban!r}")
+    if found.get("external_id") != sf_id:
+        found = await ctx.billing.update_account(
+            str(found["id"]), {"external_id": sf_id}, idempotency_key=f"q2c-relink-{sf_id}-{found['id']}"
+        )
+    return LinkOutcome(sf_id, "linked", found)
+
+
+async def _write_back(ctx: FlowContext, report: LinkReport, reference: TransformContext) -> None:
+    now = sf_datetime()
+    records: list[dict[str, Any]] = []
+    written: list[LinkOutcome] = []
+    for outcome in report.outcomes:
+        if outcome.status == "linked" and outcome.billing is not None:
+            values, errors = apply(ctx.mapping.account.to_salesforce, outcome.billing, reference)
+            record = {
+                "Id": outcome.sf_id,
+                **values,
+                "Billing_Sync_Status__c": "Linked",
+                "Billing_Sync_Error__c": None,
+            }
+            if errors:
+                record["Billing_Sync_Error__c"] = "; ".join(str(e) for e in errors)
+        elif outcome.status == "refused":
+            record = {
+                "Id": outcome.sf_id,
+                "Billing_Sync_Status__c": "Error",
+                "Billing_Sync_Error__c": (outcome.message or "")[:SYNC_ERROR_LIMIT],
+            }
+        else:
+            continue  # transient: the job retries; nothing to tell Salesforce yet
+        # The request is handled either way; the user sets the flag again after fixing data.
+        record.update({"Billing_Link_Requested__c": False, "Billing_Last_Synced__c": now})
+        records.append(record)
+        written.append(outcome)
+    results = await ctx.write_salesforce("link", ctx.mapping.account.salesforce_object, records)
+    for outcome, result in zip(written, results, strict=True):
+        if not result.success:
+            outcome.status = "failed"
+            outcome.message = f"Salesforce refused the write-back: {result.error_text}"

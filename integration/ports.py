@@ -1,0 +1,68 @@
+"""What the flows need from Salesforce and from billing, as Protocols. The real clients in
+``integration.clients`` satisfy them; tests may substitute fakes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+from integration.clients.salesforce import ApiUsage, RecordResult
+
+
+class SalesforcePort(Protocol):
+    usage: ApiUsage
+    calls: int
+
+    async def query(self, soql: str) -> list[dict[str, Any]]: ...
+
+    async def update(self, sobject: str, records: Sequence[Mapping[str, Any]]) -> list[RecordResult]: ...
+
+    async def upsert(
+        self, sobject: str, external_id_field: str, records: Sequence[Mapping[str, Any]]
+    ) -> list[RecordResult]: ...
+
+    async def create(self, sobject: str, records: Sequence[Mapping[str, Any]]) -> list[RecordResult]: ...
+
+    async def close(self) -> None: ...
+
+
+class BillingPort(Protocol):
+    calls: int
+
+    async def bill_cycles(self) -> list[dict[str, Any]]: ...
+
+    async def account_categories(self) -> list[dict[str, Any]]: ...
+
+    async def find_account(
+        self, *, external_id: str | None = None, number: str | None = None
+    ) -> dict[str, Any] | None: ...
+
+    async def get_account(self, account_id: str) -> dict[str, Any]: ...
+
+    async def create_account(self, body: Mapping[str, Any], *, idempotency_key: str) -> dict[str, Any]: ...
+
+    async def update_account(
+        self, account_id: str, body: Mapping[str, Any], *, idempotency_key: str
+    ) -> dict[str, Any]: ...
+
+    async def account_summary(self, account_id: str) -> dict[str, Any]: ...
+
+    async def invoices(self, account_id: str) -> list[dict[str, Any]]: ...
+
+    async def events_page(self, after: str | None, *, limit: int = 100) -> dict[str, Any]: ...
+
+    async def capabilities(self) -> dict[str, Any]: ...
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        query: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        operation: str = "call",
+        allow: tuple[int, ...] = (),
+    ) -> tuple[int, Any]: ...
+
+    async def close(self) -> None: ...

@@ -1,0 +1,104 @@
+"""The core's durable store: one SQLite file (WAL) under ``.q2c/``, opened through aiosqlite.
+
+Tables:
+- ``xref``: Salesforce Account Id <-> billing account id <-> BAN, plus the last values written
+  to Salesforce (so a sync writes only what changed, without reading Salesforce first).
+- ``inbox``: every inbound event, keyed by its event id (webhook-id), written before it is
+  acted on; a malformed one is kept as a dead letter with the reason.
+- ``jobs``: the work queue (kind + key, attempts, next run time, lease); at most one pending
+  job per (kind, key), so 1,000 events about one account coalesce into one job.
+- ``checkpoints``: cursors (billing event log position, Salesforce SystemModstamp).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiosqlite
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS xref (
+    sf_account_id   TEXT PRIMARY KEY,
+    billing_id      TEXT UNIQUE,
+    ban             TEXT UNIQUE,
+    linked_at       TEXT,
+    financials      TEXT,           -- JSON of the seven fields as last written to Salesforce
+    financials_at   TEXT
+);
+CREATE TABLE IF NOT EXISTS link_results (
+    sf_account_id   TEXT PRIMARY KEY,
+    status          TEXT NOT NULL,  -- linked | refused | failed
+    created         INTEGER NOT NULL DEFAULT 0,
+    billing_id      TEXT,
+    message         TEXT,
+    at              TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS synced_invoices (
+    invoice_id      TEXT PRIMARY KEY,
+    sf_account_id   TEXT NOT NULL,
+    fingerprint     TEXT NOT NULL,  -- hash of the fields last written to Salesforce
+    synced_at       TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS synced_invoices_account ON synced_invoices (sf_account_id);
+CREATE TABLE IF NOT EXISTS inbox (
+    event_id        TEXT PRIMARY KEY,
+    source          TEXT NOT NULL,  -- webhook | poll
+    type            TEXT,
+    account_id      TEXT,
+    payload         TEXT NOT NULL,
+    received_at     TEXT NOT NULL,
+    status          TEXT NOT NULL,  -- new | processed | dead
+    reason          TEXT
+);
+CREATE INDEX IF NOT EXISTS inbox_status ON inbox (status, received_at);
+CREATE TABLE IF NOT EXISTS jobs (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind            TEXT NOT NULL,
+    key             TEXT NOT NULL,
+    payload         TEXT,
+    status          TEXT NOT NULL,  -- pending | leased | done | dead
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_run_at     REAL NOT NULL,
+    lease_owner     TEXT,
+    lease_until     REAL,
+    last_error      TEXT,
+    enqueued_at     REAL NOT NULL,
+    updated_at      REAL NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS jobs_one_pending_per_key ON jobs (kind, key) WHERE status = 'pending';
+CREATE INDEX IF NOT EXISTS jobs_due ON jobs (status, kind, next_run_at);
+CREATE TABLE IF NOT EXISTS checkpoints (
+    name            TEXT PRIMARY KEY,
+    value           TEXT NOT NULL,
+    updated_at      TEXT NOT NULL
+);
+"""
+
+
+async def open_database(path: Path | str) -> aiosqlite.Connection:
+    """Open (creating if needed) the store. ``":memory:"`` is accepted for tests."""
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    connection = await aiosqlite.connect(str(path), isolation_level=None)
+    connection.row_factory = aiosqlite.Row
+    await connection.execute("PRAGMA journal_mode=WAL")
+    # NORMAL is durable across a process crash (SIGKILL) in WAL mode; only power loss can lose
+    # the last transactions, which is fine for a sandbox.
+    await connection.execute("PRAGMA synchronous=NORMAL")
+    await connection.execute("PRAGMA busy_timeout=5000")
+    await connection.executescript(SCHEMA)
+    return connection
+
+
+@asynccontextmanager
+async def transaction(connection: aiosqlite.Connection) -> AsyncIterator[aiosqlite.Connection]:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on error."""
+    await connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield connection
+    except BaseException:
+        await connection.execute("ROLLBACK")
+        raise
+    await connection.execute("COMMIT")
