@@ -161,8 +161,8 @@ class SalesforceClient:
 
     @property
     def base(self) -> str:
-        assert self._instance_url is not None
-        return f"{self._instance_url}/services/data/v{self.config.api_version}"
+        """The versioned REST path (the instance URL comes from the token response)."""
+        return f"/services/data/v{self.config.api_version}"
 
     # -- auth -----------------------------------------------------------------------------------
 

@@ -90,14 +90,23 @@ async def _sync_invoices(
 ) -> None:
     mapping = ctx.mapping.invoice
     assert mapping.external_id_field is not None, "the invoice mapping needs an external_id_field"
-    candidates: list[tuple[str, str, str, dict[str, Any]]] = []  # invoice id, sf account, print, record
+    # (invoice id, sf account, fingerprint, record, billing account)
+    candidates: list[tuple[str, str, str, dict[str, Any], str]] = []
     for item in fetched:
         for invoice in item.invoices:
             values, errors = apply(mapping.to_salesforce, invoice, reference)
             if errors:
                 report.failed[item.link.billing_id] = "; ".join(str(e) for e in errors)
                 continue
-            candidates.append((str(invoice["id"]), item.link.sf_account_id, fingerprint(values), values))
+            candidates.append(
+                (
+                    str(invoice["id"]),
+                    item.link.sf_account_id,
+                    fingerprint(values),
+                    values,
+                    item.link.billing_id,
+                )
+            )
     known = await ctx.store.xref.invoice_fingerprints([c[0] for c in candidates])
     changed = [c for c in candidates if known.get(c[0]) != c[2]]
     results = await ctx.write_salesforce(
@@ -107,11 +116,11 @@ async def _sync_invoices(
         external_id_field=mapping.external_id_field,
     )
     saved = []
-    for (invoice_id, sf_id, print_, _), result in zip(changed, results, strict=True):
+    for (invoice_id, sf_id, print_, _, billing_id), result in zip(changed, results, strict=True):
         if result.success:
             saved.append((invoice_id, sf_id, print_))
-        else:
-            report.failed[invoice_id] = result.error_text
+        else:  # keyed by account: the account's sync job is what retries
+            report.failed[billing_id] = f"invoice {invoice_id}: {result.error_text}"
     await ctx.store.xref.save_invoices(saved)
     report.invoices_written += len(saved)
 
@@ -121,7 +130,7 @@ async def _sync_financials(
 ) -> None:
     now = sf_datetime()
     records: list[dict[str, Any]] = []
-    pending: list[tuple[str, dict[str, Any]]] = []
+    pending: list[tuple[str, str, dict[str, Any]]] = []  # sf account, billing account, values
     for item in fetched:
         assert item.summary is not None
         values, errors = apply(ctx.mapping.financials.to_salesforce, item.summary, reference)
@@ -132,13 +141,13 @@ async def _sync_financials(
             report.unchanged += 1
             continue
         records.append({"Id": item.link.sf_account_id, **values, "Billing_Last_Synced__c": now})
-        pending.append((item.link.sf_account_id, values))
+        pending.append((item.link.sf_account_id, item.link.billing_id, values))
     results = await ctx.write_salesforce("financials", ctx.mapping.financials.salesforce_object, records)
     saved = []
-    for (sf_id, values), result in zip(pending, results, strict=True):
+    for (sf_id, billing_id, values), result in zip(pending, results, strict=True):
         if result.success:
             saved.append((sf_id, values))
         else:
-            report.failed[sf_id] = result.error_text
+            report.failed[billing_id] = result.error_text
     await ctx.store.xref.save_financials(saved)
     report.financials_written += len(saved)

@@ -12,6 +12,8 @@ Tables:
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -92,13 +94,33 @@ async def open_database(path: Path | str) -> aiosqlite.Connection:
     return connection
 
 
+_LOCKS: weakref.WeakKeyDictionary[aiosqlite.Connection, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+def _lock(connection: aiosqlite.Connection) -> asyncio.Lock:
+    """One lock per connection: a transaction spans several awaits, and any other statement sent
+    on the same connection meanwhile would silently join it."""
+    lock = _LOCKS.get(connection)
+    if lock is None:
+        lock = _LOCKS[connection] = asyncio.Lock()
+    return lock
+
+
 @asynccontextmanager
 async def transaction(connection: aiosqlite.Connection) -> AsyncIterator[aiosqlite.Connection]:
-    """BEGIN IMMEDIATE ... COMMIT, rolled back on error."""
-    await connection.execute("BEGIN IMMEDIATE")
-    try:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on error, alone on the connection."""
+    async with _lock(connection):
+        await connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield connection
+        except BaseException:
+            await connection.execute("ROLLBACK")
+            raise
+        await connection.execute("COMMIT")
+
+
+@asynccontextmanager
+async def locked(connection: aiosqlite.Connection) -> AsyncIterator[aiosqlite.Connection]:
+    """For reads: never interleaved with someone else's open transaction."""
+    async with _lock(connection):
         yield connection
-    except BaseException:
-        await connection.execute("ROLLBACK")
-        raise
-    await connection.execute("COMMIT")

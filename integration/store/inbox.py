@@ -10,7 +10,7 @@ from typing import Any
 
 import aiosqlite
 
-from integration.store.db import transaction
+from integration.store.db import locked, transaction
 
 
 @dataclass(frozen=True)
@@ -30,35 +30,40 @@ class Inbox:
     async def add(self, event_id: str, source: str, payload: dict[str, Any]) -> bool:
         """Store a well-formed event; False when this id was seen before (a duplicate)."""
         account_id = payload.get("account_id")
-        cursor = await self._db.execute(
-            "INSERT OR IGNORE INTO inbox (event_id, source, type, account_id, payload, received_at, status)"
-            " VALUES (?, ?, ?, ?, ?, ?, 'new')",
-            (
-                event_id,
-                source,
-                payload.get("type"),
-                account_id if isinstance(account_id, str) else None,
-                json.dumps(payload),
-                _now(),
-            ),
-        )
+        async with transaction(self._db):
+            cursor = await self._db.execute(
+                "INSERT OR IGNORE INTO inbox (event_id, source, type, account_id, payload, received_at, status)"
+                " VALUES (?, ?, ?, ?, ?, ?, 'new')",
+                (
+                    event_id,
+                    source,
+                    payload.get("type"),
+                    account_id if isinstance(account_id, str) else None,
+                    json.dumps(payload),
+                    _now(),
+                ),
+            )
         return cursor.rowcount == 1
 
     async def add_dead(self, event_id: str, source: str, raw: str, reason: str) -> bool:
         """Keep a malformed event as a dead letter with the reason (never retried)."""
-        cursor = await self._db.execute(
-            "INSERT OR IGNORE INTO inbox (event_id, source, payload, received_at, status, reason)"
-            " VALUES (?, ?, ?, ?, 'dead', ?)",
-            (event_id, source, json.dumps({"raw": raw[:20_000]}), _now(), reason),
-        )
+        async with transaction(self._db):
+            cursor = await self._db.execute(
+                "INSERT OR IGNORE INTO inbox (event_id, source, payload, received_at, status, reason)"
+                " VALUES (?, ?, ?, ?, 'dead', ?)",
+                (event_id, source, json.dumps({"raw": raw[:20_000]}), _now(), reason),
+            )
         return cursor.rowcount == 1
 
     async def take_new(self, limit: int = 1000) -> list[InboxEvent]:
-        async with self._db.execute(
-            "SELECT event_id, source, type, account_id, payload, received_at FROM inbox"
-            " WHERE status = 'new' ORDER BY received_at, event_id LIMIT ?",
-            (limit,),
-        ) as cursor:
+        async with (
+            locked(self._db),
+            self._db.execute(
+                "SELECT event_id, source, type, account_id, payload, received_at FROM inbox"
+                " WHERE status = 'new' ORDER BY received_at, event_id LIMIT ?",
+                (limit,),
+            ) as cursor,
+        ):
             return [
                 InboxEvent(
                     row["event_id"],
@@ -79,15 +84,21 @@ class Inbox:
             )
 
     async def counts(self) -> dict[str, int]:
-        async with self._db.execute("SELECT status, COUNT(*) FROM inbox GROUP BY status") as cursor:
+        async with (
+            locked(self._db),
+            self._db.execute("SELECT status, COUNT(*) FROM inbox GROUP BY status") as cursor,
+        ):
             return {status: count async for status, count in cursor}
 
     async def dead_letters(self, limit: int = 100) -> list[dict[str, Any]]:
-        async with self._db.execute(
-            "SELECT event_id, source, type, reason, received_at FROM inbox WHERE status = 'dead'"
-            " ORDER BY received_at DESC LIMIT ?",
-            (limit,),
-        ) as cursor:
+        async with (
+            locked(self._db),
+            self._db.execute(
+                "SELECT event_id, source, type, reason, received_at FROM inbox WHERE status = 'dead'"
+                " ORDER BY received_at DESC LIMIT ?",
+                (limit,),
+            ) as cursor,
+        ):
             return [dict(row) async for row in cursor]
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import aiosqlite
 
-from integration.store.db import transaction
+from integration.store.db import locked, transaction
 
 
 @dataclass(frozen=True)
@@ -148,16 +148,17 @@ class JobQueue:
         if kind is not None:
             query += " AND kind = ?"
             params = (kind,)
-        async with self._db.execute(query, params) as cursor:
+        async with locked(self._db), self._db.execute(query, params) as cursor:
             row = await cursor.fetchone()
         return None if row is None or row[0] is None else float(row[0])
 
     async def counts(self) -> dict[str, dict[str, int]]:
         """``{kind: {status: n}}``."""
         result: dict[str, dict[str, int]] = {}
-        async with self._db.execute(
-            "SELECT kind, status, COUNT(*) FROM jobs GROUP BY kind, status"
-        ) as cursor:
+        async with (
+            locked(self._db),
+            self._db.execute("SELECT kind, status, COUNT(*) FROM jobs GROUP BY kind, status") as cursor,
+        ):
             async for kind, status, count in cursor:
                 result.setdefault(kind, {})[status] = count
         return result
@@ -168,7 +169,7 @@ class JobQueue:
         if kind is not None:
             query += " AND kind = ?"
             params = (kind,)
-        async with self._db.execute(query, params) as cursor:
+        async with locked(self._db), self._db.execute(query, params) as cursor:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
@@ -178,18 +179,24 @@ class JobQueue:
         for start in range(0, len(keys), 900):
             chunk = keys[start : start + 900]
             marks = ",".join("?" * len(chunk))
-            async with self._db.execute(
-                f"SELECT COUNT(DISTINCT key) FROM jobs WHERE kind = ? AND key IN ({marks})"
-                " AND status IN ('pending', 'leased')",
-                (kind, *chunk),
-            ) as cursor:
+            async with (
+                locked(self._db),
+                self._db.execute(
+                    f"SELECT COUNT(DISTINCT key) FROM jobs WHERE kind = ? AND key IN ({marks})"
+                    " AND status IN ('pending', 'leased')",
+                    (kind, *chunk),
+                ) as cursor,
+            ):
                 row = await cursor.fetchone()
             total += int(row[0]) if row else 0
         return total
 
     async def dead_jobs(self, limit: int = 100) -> list[dict[str, Any]]:
-        async with self._db.execute(
-            "SELECT id, kind, key, attempts, last_error FROM jobs WHERE status = 'dead' ORDER BY id DESC LIMIT ?",
-            (limit,),
-        ) as cursor:
+        async with (
+            locked(self._db),
+            self._db.execute(
+                "SELECT id, kind, key, attempts, last_error FROM jobs WHERE status = 'dead' ORDER BY id DESC LIMIT ?",
+                (limit,),
+            ) as cursor,
+        ):
             return [dict(row) async for row in cursor]

@@ -11,7 +11,7 @@ from typing import Any
 
 import aiosqlite
 
-from integration.store.db import transaction
+from integration.store.db import locked, transaction
 
 SQLITE_MAX_VARIABLES = 900  # stay under SQLite's default limit of host parameters
 
@@ -60,9 +60,12 @@ class Xref:
         found: dict[str, Link] = {}
         for chunk in _chunks(list(sf_ids)):
             marks = ",".join("?" * len(chunk))
-            async with self._db.execute(
-                f"SELECT * FROM xref WHERE sf_account_id IN ({marks})", tuple(chunk)
-            ) as cursor:
+            async with (
+                locked(self._db),
+                self._db.execute(
+                    f"SELECT * FROM xref WHERE sf_account_id IN ({marks})", tuple(chunk)
+                ) as cursor,
+            ):
                 async for row in cursor:
                     found[row["sf_account_id"]] = _link(row)
         return found
@@ -71,19 +74,20 @@ class Xref:
         found: dict[str, Link] = {}
         for chunk in _chunks(list(billing_ids)):
             marks = ",".join("?" * len(chunk))
-            async with self._db.execute(
-                f"SELECT * FROM xref WHERE billing_id IN ({marks})", tuple(chunk)
-            ) as cursor:
+            async with (
+                locked(self._db),
+                self._db.execute(f"SELECT * FROM xref WHERE billing_id IN ({marks})", tuple(chunk)) as cursor,
+            ):
                 async for row in cursor:
                     found[row["billing_id"]] = _link(row)
         return found
 
     async def all_links(self) -> list[Link]:
-        async with self._db.execute("SELECT * FROM xref ORDER BY sf_account_id") as cursor:
+        async with locked(self._db), self._db.execute("SELECT * FROM xref ORDER BY sf_account_id") as cursor:
             return [_link(row) async for row in cursor]
 
     async def count(self) -> int:
-        async with self._db.execute("SELECT COUNT(*) FROM xref") as cursor:
+        async with locked(self._db), self._db.execute("SELECT COUNT(*) FROM xref") as cursor:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
@@ -99,10 +103,13 @@ class Xref:
         found: dict[str, str] = {}
         for chunk in _chunks(list(invoice_ids)):
             marks = ",".join("?" * len(chunk))
-            async with self._db.execute(
-                f"SELECT invoice_id, fingerprint FROM synced_invoices WHERE invoice_id IN ({marks})",
-                tuple(chunk),
-            ) as cursor:
+            async with (
+                locked(self._db),
+                self._db.execute(
+                    f"SELECT invoice_id, fingerprint FROM synced_invoices WHERE invoice_id IN ({marks})",
+                    tuple(chunk),
+                ) as cursor,
+            ):
                 async for invoice_id, fingerprint in cursor:
                     found[invoice_id] = fingerprint
         return found
@@ -119,7 +126,7 @@ class Xref:
             )
 
     async def invoice_count(self) -> int:
-        async with self._db.execute("SELECT COUNT(*) FROM synced_invoices") as cursor:
+        async with locked(self._db), self._db.execute("SELECT COUNT(*) FROM synced_invoices") as cursor:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
@@ -158,9 +165,12 @@ class LinkResults:
         found: dict[str, LinkResult] = {}
         for chunk in _chunks(list(sf_ids)):
             marks = ",".join("?" * len(chunk))
-            async with self._db.execute(
-                f"SELECT * FROM link_results WHERE sf_account_id IN ({marks})", tuple(chunk)
-            ) as cursor:
+            async with (
+                locked(self._db),
+                self._db.execute(
+                    f"SELECT * FROM link_results WHERE sf_account_id IN ({marks})", tuple(chunk)
+                ) as cursor,
+            ):
                 async for row in cursor:
                     found[row["sf_account_id"]] = LinkResult(
                         row["sf_account_id"],
@@ -173,11 +183,17 @@ class LinkResults:
         return found
 
     async def counts(self) -> dict[str, int]:
-        async with self._db.execute("SELECT status, COUNT(*) FROM link_results GROUP BY status") as cursor:
+        async with (
+            locked(self._db),
+            self._db.execute("SELECT status, COUNT(*) FROM link_results GROUP BY status") as cursor,
+        ):
             return {status: count async for status, count in cursor}
 
     async def created_count(self) -> int:
-        async with self._db.execute("SELECT COUNT(*) FROM link_results WHERE created = 1") as cursor:
+        async with (
+            locked(self._db),
+            self._db.execute("SELECT COUNT(*) FROM link_results WHERE created = 1") as cursor,
+        ):
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
@@ -187,16 +203,20 @@ class Checkpoints:
         self._db = db
 
     async def get(self, name: str) -> str | None:
-        async with self._db.execute("SELECT value FROM checkpoints WHERE name = ?", (name,)) as cursor:
+        async with (
+            locked(self._db),
+            self._db.execute("SELECT value FROM checkpoints WHERE name = ?", (name,)) as cursor,
+        ):
             row = await cursor.fetchone()
         return None if row is None else str(row[0])
 
     async def set(self, name: str, value: str) -> None:
-        await self._db.execute(
-            "INSERT INTO checkpoints (name, value, updated_at) VALUES (?, ?, ?)"
-            " ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-            (name, value, _now()),
-        )
+        async with transaction(self._db):
+            await self._db.execute(
+                "INSERT INTO checkpoints (name, value, updated_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                (name, value, _now()),
+            )
 
 
 def _link(row: aiosqlite.Row) -> Link:

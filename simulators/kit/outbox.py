@@ -370,6 +370,21 @@ class Outbox:
                 await self._changed.wait()
             return delivery
 
+    async def wait_settled(self, timeout: float = 30.0) -> None:
+        """Wait (real seconds) until no delivery is due now: every one succeeded, failed, was
+        cancelled, or waits for a retry later on the virtual clock."""
+
+        def busy() -> bool:
+            now = self._clock.now()
+            return any(
+                d.state == "pending" and (d.next_attempt_at is None or d.next_attempt_at <= now)
+                for d in self._deliveries.values()
+            )
+
+        async with asyncio.timeout(timeout), self._changed:
+            while busy():
+                await self._changed.wait()
+
     # -- delivery machinery ---------------------------------------------------------------------
 
     def _enqueue(

@@ -2,10 +2,11 @@
 
 import json
 import os
-import selectors
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -25,28 +26,32 @@ def get(url: str) -> tuple[int, dict[str, object]]:
 
 
 def read_until(process: "subprocess.Popen[str]", marker: str, timeout: float) -> list[str]:
-    """Lines of stdout up to the one containing ``marker`` (event-driven, bounded by ``timeout``)."""
+    """Lines of stdout up to the one containing ``marker``, read by a thread (event-driven,
+    bounded by ``timeout``)."""
     assert process.stdout is not None
-    lines: list[str] = []
+    stdout = process.stdout
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(
+        target=lambda: [lines.put(line) for line in iter(stdout.readline, "")], daemon=True
+    ).start()
+    seen: list[str] = []
     deadline = time.monotonic() + timeout
-    with selectors.DefaultSelector() as selector:
-        selector.register(process.stdout, selectors.EVENT_READ)
-        while time.monotonic() < deadline:
-            if not selector.select(timeout=max(deadline - time.monotonic(), 0)):
-                break
-            line = process.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
-            if marker in line:
-                return lines
-    raise AssertionError(f"no {marker!r} within {timeout} s; got: {''.join(lines)}")
+    while (remaining := deadline - time.monotonic()) > 0:
+        try:
+            line = lines.get(timeout=remaining)
+        except queue.Empty:
+            break
+        seen.append(line)
+        if marker in line:
+            return seen
+    raise AssertionError(f"no {marker!r} within {timeout} s; got: {''.join(seen)}")
 
 
 @pytest.mark.slow
 def test_up_is_ready_within_two_seconds_and_stops_cleanly(tmp_path: Path) -> None:
     ports = tmp_path / "ports"
-    env = {**os.environ, "PYTHONDEVMODE": "1", "COLUMNS": "200"}
+    # "default" shows ResourceWarnings (unclosed sessions, sockets), which are hidden otherwise.
+    env = {**os.environ, "PYTHONWARNINGS": "default", "COLUMNS": "200"}
     started = time.monotonic()
     process = subprocess.Popen(
         q2c(
@@ -84,7 +89,8 @@ def test_up_is_ready_within_two_seconds_and_stops_cleanly(tmp_path: Path) -> Non
         assert "admin@q2c.local" in banner
     finally:
         process.send_signal(signal.SIGINT)
-        _, stderr = process.communicate(timeout=15)
+        stderr = process.stderr.read() if process.stderr else ""
+        process.wait(timeout=15)
     assert process.returncode == 0, stderr
     assert "Task was destroyed" not in stderr
     assert "Unclosed" not in stderr

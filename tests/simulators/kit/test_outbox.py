@@ -214,3 +214,21 @@ async def test_rotation_signs_with_both_secrets_during_the_overlap(
     assert len(second["webhook-signature"].split(" ")) == 1
     assert Webhook(old).verify(receiver.bodies[0], first) == {}
     assert Webhook(new).verify(receiver.bodies[1], second) == {}
+
+
+async def test_wait_settled_returns_once_nothing_is_due(
+    aiohttp_server: AiohttpServer, clock: Clock, outbox: Outbox
+) -> None:
+    receiver = Receiver([500, 200])
+    server = await serve(aiohttp_server, receiver)
+    outbox.add_endpoint(str(server.make_url("/hook")))
+    for n in range(5):
+        outbox.publish(f"evt_s{n}", "x", {})
+    await outbox.wait_settled(timeout=5)
+    # The first attempt failed (500) and waits for its retry on the virtual clock; the rest landed.
+    states = sorted(d.state for d in outbox.deliveries())
+    assert states == ["pending", "succeeded", "succeeded", "succeeded", "succeeded"]
+    assert len(receiver.seen) == 5
+    await clock.advance(timedelta(seconds=5))
+    await outbox.wait_settled(timeout=5)
+    assert [d.state for d in outbox.deliveries()] == ["succeeded"] * 5
