@@ -36,11 +36,16 @@ def schemathesis_command(
     headers: Sequence[str] = (),
     exclude_operation_ids: Sequence[str] = (),
     junit_path: Path | None = None,
+    ndjson_path: Path | None = None,
+    config_file: Path | None = None,
     extra: Sequence[str] = (),
 ) -> list[str]:
+    """``config_file`` replaces the walk-up discovery of schemathesis.toml (it must precede ``run``)."""
     st = Path(sys.executable).with_name("st")
-    command = [
-        str(st),
+    command = [str(st)]
+    if config_file is not None:
+        command += ["--config-file", str(config_file)]
+    command += [
         "run",
         spec,
         "--url",
@@ -60,8 +65,12 @@ def schemathesis_command(
         command += ["-H", header]
     for operation_id in exclude_operation_ids:
         command += ["--exclude-operation-id", operation_id]
-    if junit_path is not None:
-        command += ["--report", "junit", "--report-junit-path", str(junit_path)]
+    reports = {"junit": junit_path, "ndjson": ndjson_path}
+    wanted = [kind for kind, path in reports.items() if path is not None]
+    if wanted:
+        command += ["--report", ",".join(wanted)]
+        for kind in wanted:
+            command += [f"--report-{kind}-path", str(reports[kind])]
     return command + list(extra)
 
 

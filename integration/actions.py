@@ -19,6 +19,10 @@ from simulators.kit.models import StrictModel
 from simulators.kit.problem import Problem
 from simulators.kit.problem_http import read_model
 
+# The id format is Salesforce's (15 characters, or 18 with a case checksum); the simulator's
+# implementation of it is the reference, and a pure function.
+from simulators.salesforce.models.ids import normalize as normalize_id
+
 SalesforceId = Annotated[str, Field(pattern=r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$")]
 
 
@@ -54,11 +58,25 @@ def core_of(request: web.Request) -> Core:
     return core
 
 
+def split_ids(values: list[str] | None) -> tuple[list[str] | None, list[str]]:
+    """(well-formed ids as 18 characters, ids that cannot exist). A malformed id is simply not
+    found: Salesforce would refuse the whole query over it."""
+    if values is None:
+        return None, []
+    good: list[str] = []
+    bad: list[str] = []
+    for value in values:
+        normal = normalize_id(value)
+        (good if normal else bad).append(normal or value)
+    return good, bad
+
+
 async def link(request: web.Request) -> web.Response:
     core = core_of(request)
     body = await read_model(request, LinkRequest, optional=True)
-    accounts = await select_accounts(core.ctx, account_ids=body.account_ids)
-    missing = sorted(set(body.account_ids or []) - {str(a["Id"]) for a in accounts})
+    account_ids, malformed = split_ids(body.account_ids)
+    accounts = await select_accounts(core.ctx, account_ids=account_ids) if account_ids != [] else []
+    missing = sorted(malformed + sorted(set(account_ids or []) - {str(a["Id"]) for a in accounts}))
     enqueued = await core.engine.request_link(accounts)
     result: dict[str, Any] = {"selected": len(accounts), "enqueued": enqueued, "not_found": missing}
     if body.wait:
@@ -74,10 +92,11 @@ async def link(request: web.Request) -> web.Response:
 async def sync(request: web.Request) -> web.Response:
     core = core_of(request)
     body = await read_model(request, SyncRequest, optional=True)
-    if body.account_ids is None:
+    account_ids, _ = split_ids(body.account_ids)
+    if account_ids is None:
         links = await core.store.xref.all_links()
     else:
-        found = await core.store.xref.get_many(body.account_ids)
+        found = await core.store.xref.get_many(account_ids)
         links = list(found.values())
     billing_ids = [link.billing_id for link in links]
     enqueued = await core.engine.request_sync(billing_ids)
@@ -92,7 +111,8 @@ async def sync(request: web.Request) -> web.Response:
 
 async def account(request: web.Request) -> web.Response:
     core = core_of(request)
-    sf_id = request.match_info["account_id"]
+    given = request.match_info["account_id"]
+    sf_id = normalize_id(given) or given
     links = await core.store.xref.get_many([sf_id])
     results = await core.store.link_results.get_many([sf_id])
     link_row, outcome = links.get(sf_id), results.get(sf_id)

@@ -36,7 +36,10 @@ SYNC_EVENT_PREFIXES = ("invoice.", "payment.", "account.", "bill_run.")
 class EngineSettings:
     link_batch: int = 1000
     sync_batch: int = 2000
-    batch_window: float = 0.25  # seconds events wait to be batched together
+    # Events are batched: a sync batch starts once no new event came for `batch_quiet` seconds,
+    # or `batch_max_wait` seconds after the first one, whichever is sooner.
+    batch_quiet: float = 0.3
+    batch_max_wait: float = 3.0
     max_attempts: int = 8
     retry_base: float = 2.0
     reserve_retry: float = 300.0  # when Salesforce's limit reserve is reached
@@ -52,6 +55,9 @@ class Engine:
         self._wake = {LINK: asyncio.Event(), SYNC: asyncio.Event(), "inbox": asyncio.Event()}
         self._progress = asyncio.Condition()
         self._tasks: list[asyncio.Task[None]] = []
+        # Debounce state for sync batches (in memory: after a restart, work simply starts).
+        self._last_event = 0.0
+        self._first_event: float | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -106,8 +112,21 @@ class Engine:
         count = await self.ctx.store.jobs.enqueue_many(
             SYNC, [(i, None) for i in billing_account_ids], delay=delay
         )
+        now = time.monotonic()
+        self._last_event = now
+        if self._first_event is None:
+            self._first_event = now
         self.notify(SYNC)
         return count
+
+    def _debounce(self) -> float:
+        """Seconds the sync worker should still wait for more events to join its batch."""
+        if self._first_event is None:
+            return 0.0
+        due = min(
+            self._last_event + self.settings.batch_quiet, self._first_event + self.settings.batch_max_wait
+        )
+        return max(due - time.monotonic(), 0.0)
 
     async def wait_for(self, kind: str, keys: Sequence[str], timeout: float) -> bool:
         """True once none of ``keys`` has an open job of ``kind`` (False on timeout)."""
@@ -151,7 +170,7 @@ class Engine:
                     accounts.append(event.account_id)
                 else:
                     ignored.append(event.event_id)
-            await self.request_sync(list(dict.fromkeys(accounts)), delay=self.settings.batch_window)
+            await self.request_sync(list(dict.fromkeys(accounts)))
             await self.ctx.store.inbox.mark(
                 [e.event_id for e in events if e.event_id not in ignored], "processed"
             )
@@ -167,6 +186,12 @@ class Engine:
         queue = self.ctx.store.jobs
         while True:
             self._wake[kind].clear()
+            if kind == SYNC and (linger := self._debounce()) > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake[kind].wait(), linger)
+                continue
+            if kind == SYNC:
+                self._first_event = None
             jobs = await queue.lease(kind, batch, lease_seconds=self.settings.lease_seconds)
             if not jobs:
                 due = await queue.next_due(kind)
@@ -201,7 +226,7 @@ class Engine:
 
     async def _run_link(self, jobs: list[Job]) -> None:
         valid = [j for j in jobs if j.payload and "Id" in j.payload]
-        malformed = [j.id for j in jobs if j not in valid]
+        malformed = [j.id for j in jobs if not (j.payload and "Id" in j.payload)]
         if malformed:
             await self.ctx.store.jobs.dead(malformed, "link job without an account snapshot")
         report = await link_accounts(self.ctx, [j.payload for j in valid if j.payload])

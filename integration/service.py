@@ -24,7 +24,7 @@ from integration.mapping import load_mapping
 from integration.metrics import CoreMetrics
 from integration.store import open_store
 from simulators.kit.problem import Problem
-from simulators.kit.problem_http import problem_response
+from simulators.kit.problem_http import ProblemDialect, problem_response
 from simulators.kit.signing import WebhookVerificationError, verify
 
 log = logging.getLogger(__name__)
@@ -75,9 +75,12 @@ async def core_lifecycle(app: web.Application) -> AsyncIterator[None]:
         await store.close()
 
 
+DIALECT = ProblemDialect()
+
+
 @web.middleware
 async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """The core's one error renderer: problem+json for everything."""
+    """The core's one error renderer: problem+json for everything (the kit's dialect)."""
     try:
         return await handler(request)
     except Problem as problem:
@@ -85,17 +88,10 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(
-            exc.status, "http_error"
-        )
-        return problem_response(
-            Problem(exc.status, code, f"{request.method} {request.path}: {exc.reason}"), instance=request.path
-        )
+        return DIALECT.render_http_error(request, exc, "")
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return problem_response(
-            Problem(500, "internal_error", "the core failed unexpectedly; see its log"), instance=request.path
-        )
+        return DIALECT.render_internal_error(request, "")
 
 
 async def health(request: web.Request) -> web.Response:

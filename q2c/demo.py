@@ -1,168 +1,190 @@
-"""``q2c demo``: the whole system on free ports, exercised end to end, with a summary table.
+"""``q2c demo``: the main job, end to end, on free ports with a throw-away state directory.
 
-Today it exercises what exists: readiness, deterministic seeding, the meters, fault injection
-and one signed webhook delivered through the billing simulator's outbox, failed once on purpose
-and retried when the virtual clock is moved forward.
+1. start Salesforce, billing and the integration core (the core subscribes to billing webhooks);
+2. seed N Salesforce Accounts through the REST API (prospects, customers with dirty country
+   names, some missing required billing data);
+3. link the accounts that request it (refusals land in Salesforce with per-field reasons);
+4. order services in billing for the linked accounts;
+5. run two billing periods on billing's virtual clock, with payments for some accounts and a
+   past-due invoice for others; webhooks drive the invoice and financial sync;
+6. reconcile Salesforce against billing.
+
+A closing table shows what happened and what it cost. Exit 0 only when the drift is 0.
 """
 
 from __future__ import annotations
 
 import asyncio
+import tempfile
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import aiohttp
-from aiohttp import web
 from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from q2c.config import RuntimeConfig
-from q2c.runtime import billing_spec, core_spec, salesforce_spec
-from simulators.kit.serve import AppSpec, RunningApp, start_app, stop_apps
-from simulators.kit.signing import WebhookVerificationError, verify
+from integration.clients.salesforce import SalesforceClient, SalesforceConfig
+from integration.core import CoreSettings
+from q2c import config as defaults
+from q2c import scenario
+from q2c.system import System, SystemOptions
+from simulators.billing.app import BillingSettings
+from simulators.salesforce.app import SalesforceSettings
 
-
-@dataclass
-class DemoReceiver:
-    """A webhook receiver that verifies signatures and fails the first attempt on purpose."""
-
-    secrets: list[str] = field(default_factory=list)
-    received: list[tuple[str, int]] = field(default_factory=list)
-    rejected: int = 0
-
-    async def handle(self, request: web.Request) -> web.Response:
-        body = await request.read()
-        try:
-            webhook_id = verify(self.secrets, dict(request.headers), body, now=time.time())
-        except WebhookVerificationError:
-            self.rejected += 1
-            return web.Response(status=401)
-        attempt = sum(1 for seen, _ in self.received if seen == webhook_id) + 1
-        status = 500 if attempt == 1 else 204
-        self.received.append((webhook_id, status))
-        return web.Response(status=status)
+STEPS = (
+    "start",
+    "seed Salesforce",
+    "link",
+    "order services",
+    "billing period 1",
+    "billing period 2",
+    "reconcile",
+)
 
 
 @dataclass
 class DemoResult:
     rows: list[tuple[str, str]] = field(default_factory=list)
-    ok: bool = True
+    refusals: list[tuple[str, str]] = field(default_factory=list)
+    drift: int = -1
+    ok: bool = False
 
-    def add(self, what: str, value: object, *, ok: bool = True) -> None:
+    def add(self, what: str, value: object) -> None:
         self.rows.append((what, str(value)))
-        self.ok = self.ok and ok
 
 
-async def _json(session: aiohttp.ClientSession, method: str, url: str, body: Any = None) -> Any:
-    async with session.request(method, url, json=body) as response:
+async def _core(system: System, method: str, path: str, body: Any = None) -> Any:
+    headers = {"Authorization": f"Bearer {defaults.CORE_API_TOKEN}"}
+    async with (
+        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=600)) as session,
+        session.request(method, system.url("core") + path, json=body, headers=headers) as response,
+    ):
         payload = await response.json(content_type=None)
         if response.status >= 400:
-            raise RuntimeError(f"{method} {url} -> {response.status}: {payload}")
+            raise RuntimeError(f"{method} {path}: {response.status} {payload}")
         return payload
 
 
-async def _run(seed: int, console: Console) -> DemoResult:
-    config = RuntimeConfig(seed=seed, salesforce_port=0, billing_port=0, core_port=0)
-    receiver = DemoReceiver()
-    receiver_app = web.Application()
-    receiver_app.router.add_post("/webhooks", receiver.handle)
-    specs = [
-        salesforce_spec(config),
-        billing_spec(config),
-        core_spec(config),
-        AppSpec("receiver", receiver_app, config.host, 0),
-    ]
+def first_of_next_month(moment: datetime) -> datetime:
+    year, month = (moment.year + 1, 1) if moment.month == 12 else (moment.year, moment.month + 1)
+    return datetime(year, month, 1, 12, tzinfo=UTC)
+
+
+async def settle(system: System) -> None:
+    """Webhooks delivered, then every job they caused done (awaited, never slept on)."""
+    await system.kit("billing").outbox.wait_settled(timeout=120)
+    if not await system.core.engine.wait_idle(timeout=300):
+        raise RuntimeError("the integration core did not settle within 300 s")
+
+
+async def run(*, seed: int, accounts: int, console: Console, state_dir: Path) -> DemoResult:
     result = DemoResult()
     started = time.perf_counter()
-    running: list[RunningApp] = []
-    try:
-        with console.status("starting the sandbox..."):
-            for spec in specs:
-                running.append(await start_app(spec))
-        urls = {app.name: app.url for app in running}
-        async with aiohttp.ClientSession() as session:
-            for name in ("salesforce", "billing"):
-                ready = await _json(session, "GET", f"{urls[name]}/__sim/ready")
-                result.add(f"{name} simulator", f"ready at {urls[name]} (seed {ready['seed']})")
-            health = await _json(session, "GET", f"{urls['core']}/health")
-            result.add("integration core", f"{health['status']} at {urls['core']}")
-
-            first = await _json(session, "POST", f"{urls['billing']}/__sim/seed", {"seed": seed})
-            second = await _json(session, "POST", f"{urls['billing']}/__sim/seed", {"seed": seed})
-            result.add(
-                "deterministic seed",
-                "same seed, same data" if first == second else "MISMATCH",
-                ok=first == second,
-            )
-
-            with console.status("webhook round trip through the billing outbox..."):
-                endpoint = await _json(
-                    session,
-                    "POST",
-                    f"{urls['billing']}/__sim/webhooks/endpoints",
-                    {"url": f"{urls['receiver']}/webhooks", "event_types": ["demo.*"]},
+    options = SystemOptions(
+        state_dir=state_dir,
+        salesforce=SalesforceSettings(seed=seed, frozen_clock=False),
+        # An empty billing tenant (its reference data and catalog only), no rate limit locally.
+        billing=BillingSettings(seed=seed, rate_limit=None, counts={"accounts": 0}),
+        core=CoreSettings(),
+    )
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("starting the sandbox", total=len(STEPS))
+        async with System(options) as system:
+            salesforce_kit, billing_kit = system.kit("salesforce"), system.kit("billing")
+            await salesforce_kit.reseed(seed, {"accounts": 0})
+            progress.update(task, advance=1, description=f"seeding {accounts} Salesforce accounts")
+            crm_user = SalesforceClient(
+                SalesforceConfig(
+                    login_url=system.url("salesforce"),
+                    client_id=defaults.SALESFORCE_CLIENT_ID,
+                    client_secret=defaults.SALESFORCE_CLIENT_SECRET,
                 )
-                receiver.secrets.append(endpoint["secret"])
-                event = await _json(
-                    session,
-                    "POST",
-                    f"{urls['billing']}/__sim/webhooks/events",
-                    {"type": "demo.ping", "data": {"hello": "q2c"}},
-                )
-                await _wait_for_attempts(session, urls["billing"], event["id"], 1)
-                # The receiver failed the first attempt; the next retry is due 5 s (+-20%) later
-                # on the *virtual* clock, so move it forward instead of waiting.
-                await _json(session, "POST", f"{urls['billing']}/__sim/clock", {"advance_by": "PT7S"})
-                delivery = await _wait_for_attempts(session, urls["billing"], event["id"], 2)
-            statuses = [a["status"] for a in delivery["attempts"]]
-            delivered = delivery["state"] == "succeeded" and receiver.rejected == 0
-            result.add(
-                "signed webhook (Standard Webhooks)",
-                f"{delivery['state']} after {len(statuses)} attempts {statuses}, same webhook-id, "
-                f"signature verified",
-                ok=delivered,
             )
-
-            faulted = await _fault_sequence(session, urls["billing"])
-            result.add("fault sequence 503,ok", faulted, ok=faulted == "[503, 404]")
-
-            for name in ("salesforce", "billing"):
-                usage = await _json(session, "GET", f"{urls[name]}/__sim/usage")
-                result.add(f"{name} metered calls (24 h window)", usage["total"])
-    finally:
-        await stop_apps(running)
-    result.add("elapsed", f"{time.perf_counter() - started:.2f} s")
+            try:
+                crm = await scenario.create_crm(crm_user, scenario.plan_accounts(accounts, seed=seed))
+            finally:
+                await crm_user.close()
+            seeding_calls = salesforce_kit.meter.used()
+            progress.update(task, advance=1, description="linking accounts that need billing")
+            link = await _core(system, "POST", "/actions/link", {"wait": True, "timeout_seconds": 600})
+            link_calls = salesforce_kit.meter.used() - seeding_calls
+            linked = [lk.billing_id for lk in await system.core.store.xref.all_links()]
+            progress.update(task, advance=1, description=f"ordering services for {len(linked)} accounts")
+            await scenario.order_services(system.core.billing, linked, seed=seed)
+            await settle(system)
+            clock = billing_kit.clock
+            progress.update(task, advance=1, description="billing period 1 (invoices post, half get paid)")
+            await clock.advance(to=first_of_next_month(clock.now()) + timedelta(days=1))
+            await settle(system)
+            await scenario.pay_open_invoices(system.core.billing, linked[: len(linked) // 2])
+            progress.update(task, advance=1, description="billing period 2 (the unpaid go past due)")
+            await clock.advance(to=first_of_next_month(clock.now()) + timedelta(days=20))
+            await settle(system)
+            progress.update(task, advance=1, description="reconciling Salesforce with billing")
+            before_reconcile = salesforce_kit.meter.used()
+            report = await _core(system, "POST", "/actions/reconcile")
+            reconcile_calls = salesforce_kit.meter.used() - before_reconcile
+            progress.update(task, advance=1)
+            status = await _core(system, "GET", "/actions/status")
+            sf_usage = salesforce_kit.meter.report()
+            billing_usage = billing_kit.meter.report()
+            outbox = billing_kit.outbox.stats()
+    elapsed = time.perf_counter() - started
+    core_calls = sf_usage["total"] - seeding_calls - reconcile_calls
+    sync_calls = core_calls - link_calls
+    outcomes = link["outcomes"]
+    result.add(
+        "Salesforce accounts seeded",
+        f"{accounts} ({len(crm.ids_of('prospect'))} prospects, "
+        f"{len(crm.ids_of('incomplete'))} missing billing data)",
+    )
+    result.add("accounts linked", f"{outcomes.get('linked', 0)} ({link['created']} created in billing)")
+    result.add("accounts refused", outcomes.get("refused", 0))
+    result.add("prospects left alone", len(crm.ids_of("prospect")))
+    result.add("invoices synced to Salesforce", status["synced_invoices"])
+    result.add("Salesforce API calls by the core", f"{core_calls} (link {link_calls}, sync {sync_calls})")
+    result.add("Salesforce API calls by reconcile", reconcile_calls)
+    result.add("Salesforce calls per linked account", f"{core_calls / max(outcomes.get('linked', 1), 1):.4f}")
+    result.add("billing API calls", billing_usage["total"])
+    result.add(
+        "webhook deliveries (retries)",
+        f"{outbox['succeeded']} ({outbox['attempts'] - outbox['succeeded'] - outbox['failed']})",
+    )
+    result.add("dead letters / dead jobs", f"{len(status['dead_letters'])} / {len(status['dead_jobs'])}")
+    result.add("elapsed", f"{elapsed:.1f} s")
+    result.add("drift (reconcile)", report["drift_count"])
+    result.refusals = sorted(link["refused"].items())
+    result.drift = int(report["drift_count"])
+    result.ok = result.drift == 0 and status["synced_invoices"] > 0 and outcomes.get("linked", 0) > 0
     return result
 
 
-async def _wait_for_attempts(
-    session: aiohttp.ClientSession, billing_url: str, message_id: str, attempts: int
-) -> dict[str, Any]:
-    """The control plane's long-poll: returns once the delivery has made that many attempts."""
-    body = {"message_id": message_id, "min_attempts": attempts, "timeout_seconds": 10}
-    delivery: dict[str, Any] = await _json(
-        session, "POST", f"{billing_url}/__sim/webhooks/deliveries/wait", body
-    )
-    return delivery
-
-
-async def _fault_sequence(session: aiohttp.ClientSession, billing_url: str) -> str:
-    """Two requests carrying the same X-Sim-Fault script: the first gets 503, the second passes."""
-    statuses = []
-    for _ in range(2):
-        async with session.get(f"{billing_url}/no-such-route", headers={"X-Sim-Fault": "503,ok"}) as response:
-            statuses.append(response.status)
-    return str(statuses)
-
-
-def run_demo(*, seed: int, console: Console) -> int:
-    result = asyncio.run(_run(seed, console))
-    table = Table(title="q2c demo", title_justify="left")
-    table.add_column("step")
-    table.add_column("result")
+def run_demo(*, seed: int, console: Console, accounts: int = 500) -> int:
+    with tempfile.TemporaryDirectory(prefix="q2c-demo-") as state:
+        result = asyncio.run(run(seed=seed, accounts=accounts, console=console, state_dir=Path(state)))
+    table = Table(title=f"q2c demo (seed {seed})", title_justify="left")
+    table.add_column("what")
+    table.add_column("result", justify="right")
     for what, value in result.rows:
         table.add_row(what, value)
     console.print(table)
-    console.print("[green]demo passed[/green]" if result.ok else "[red]demo failed[/red]")
+    if result.refusals:
+        refused = Table(title="refused links (written to Billing_Sync_Error__c)", title_justify="left")
+        refused.add_column("account")
+        refused.add_column("reason")
+        for account_id, reason in result.refusals[:10]:
+            refused.add_row(account_id, reason)
+        if len(result.refusals) > 10:
+            refused.add_row("...", f"and {len(result.refusals) - 10} more")
+        console.print(refused)
+    console.print(
+        "[green]demo passed: drift 0[/green]"
+        if result.ok
+        else f"[red]demo failed: drift {result.drift}[/red]"
+    )
     return 0 if result.ok else 1

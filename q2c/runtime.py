@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import signal
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from integration.service import CoreSettings
+from integration.core import CoreSettings
 from integration.service import create_app as create_core_app
 from q2c import config as defaults
 from q2c.config import RuntimeConfig
+from q2c.logs import configure as configure_logs
+from q2c.system import System, SystemOptions, with_tls
 from simulators.billing.app import BillingSettings
 from simulators.billing.app import create_app as create_billing_app
 from simulators.kit.serve import AppSpec, RunningApp, serve
@@ -18,31 +25,78 @@ from simulators.salesforce.app import SalesforceSettings
 from simulators.salesforce.app import create_app as create_salesforce_app
 
 
-def salesforce_spec(config: RuntimeConfig) -> AppSpec:
-    settings = SalesforceSettings(seed=config.seed, webhook_hosts=config.webhook_hosts)
+def salesforce_settings(
+    config: RuntimeConfig,
+    *,
+    schema_files: tuple[Path, ...] = (),
+    country_rule: bool = False,
+    api_limit: int | None = None,
+    session_timeout: int | None = None,
+) -> SalesforceSettings:
+    settings = SalesforceSettings(
+        seed=config.seed,
+        webhook_hosts=config.webhook_hosts,
+        schema_files=schema_files,
+        country_rule=country_rule,
+    )
+    if api_limit is not None:
+        settings = replace(settings, orgs=tuple(replace(org, api_limit=api_limit) for org in settings.orgs))
+    if session_timeout is not None:
+        settings = replace(settings, session_timeout=timedelta(seconds=session_timeout))
+    return settings
+
+
+def salesforce_spec(config: RuntimeConfig, *, tls: bool = False, **options: Any) -> AppSpec:
+    """The Salesforce simulator alone; with ``tls``, HTTPS from the local CA under the state
+    directory (``.q2c/ca.pem``), and the default connected app accepts JWTs signed with
+    ``.q2c/jwt-private-key.pem``."""
+    settings = salesforce_settings(config, **options)
+    ssl_context = None
+    if tls:
+        ssl_context, settings = with_tls(settings, config.state_dir)
     return AppSpec(
         "salesforce",
         create_salesforce_app(settings),
         config.host,
         config.salesforce_port,
         config.port_file("salesforce"),
+        ssl_context,
     )
 
 
-def billing_spec(config: RuntimeConfig) -> AppSpec:
-    settings = BillingSettings(seed=config.seed, webhook_hosts=config.webhook_hosts)
+def billing_settings(
+    config: RuntimeConfig,
+    *,
+    api_keys: tuple[str, ...] = (defaults.BILLING_API_KEY,),
+    rate_limit: float | None = 25.0,
+    rate_burst: int = 50,
+    accounts: int | None = None,
+) -> BillingSettings:
+    """``rate_limit`` requests/s per API key (None: unlimited) with a ``rate_burst``;
+    ``accounts`` seeded accounts (None: the seed's default)."""
+    return BillingSettings(
+        seed=config.seed,
+        webhook_hosts=config.webhook_hosts,
+        api_keys=api_keys,
+        rate_limit=rate_limit,
+        rate_burst=rate_burst,
+        counts=None if accounts is None else {"accounts": accounts},
+    )
+
+
+def billing_spec(config: RuntimeConfig, **options: Any) -> AppSpec:
     return AppSpec(
-        "billing", create_billing_app(settings), config.host, config.billing_port, config.port_file("billing")
+        "billing",
+        create_billing_app(billing_settings(config, **options)),
+        config.host,
+        config.billing_port,
+        config.port_file("billing"),
     )
 
 
-def core_spec(
-    config: RuntimeConfig, *, salesforce_url: str | None = None, billing_url: str | None = None
-) -> AppSpec:
-    settings = CoreSettings(
-        salesforce_url=salesforce_url or f"http://{config.host}:{config.salesforce_port}",
-        billing_url=billing_url or f"http://{config.host}:{config.billing_port}",
-    )
+def core_spec(config: RuntimeConfig, settings: CoreSettings) -> AppSpec:
+    """The integration core alone, its state under the configured state directory."""
+    settings = replace(settings, state_dir=config.state_dir)
     return AppSpec("core", create_core_app(settings), config.host, config.core_port, config.port_file("core"))
 
 
@@ -72,7 +126,29 @@ def print_banner(console: Console, running: list[RunningApp], seed: int) -> None
     console.file.flush()  # readiness is visible at once even when stdout is a pipe (docker logs)
 
 
+def run_system(options: SystemOptions, *, seed: int, console: Console) -> None:
+    """``q2c up``: the whole system until SIGINT/SIGTERM, then a clean stop."""
+    configure_logs()
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        try:
+            async with System(options) as system:
+                print_banner(console, list(system.running.values()), seed)
+                await stop.wait()
+        finally:
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(signum)
+
+    asyncio.run(main())
+
+
 def run_components(specs: list[AppSpec], *, seed: int, console: Console) -> None:
+    configure_logs()
+
     async def main() -> None:
         await serve(specs, on_ready=lambda running: print_banner(console, running, seed))
 

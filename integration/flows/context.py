@@ -21,7 +21,10 @@ R = TypeVar("R")
 @dataclass(frozen=True)
 class FlowSettings:
     link_criterion: str = "Billing_Link_Requested__c = true AND Billing_Account_Number__c = null"
-    billing_concurrency: int = 32
+    billing_concurrency: int = 64
+    # Look an account up by external id before creating it (one more billing call per new
+    # account); off, the create's 409 `existing_account_id` does the lookup.
+    lookup_before_create: bool = False
     # The naive baseline (one Salesforce call per record, as integrations without batching do),
     # switchable so load gates can show what bulkification saves.
     record_by_record: bool = False

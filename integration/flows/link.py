@@ -22,6 +22,10 @@ from integration.store import Link
 
 QUERY_CHUNK = 300  # ids per SOQL IN list: keeps the GET under Salesforce's 16 KB URI limit
 SYNC_ERROR_LIMIT = 32_000
+# Record errors worth retrying as they are (contention, platform hiccups); others need a person.
+TRANSIENT_ERRORS = frozenset(
+    {"UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE", "UNKNOWN_EXCEPTION", "REQUEST_LIMIT_EXCEEDED"}
+)
 
 Status = Literal["linked", "refused", "failed"]
 
@@ -119,9 +123,12 @@ async def _link_one(
         if errors:
             message = "Cannot create the billing account: " + "; ".join(str(e) for e in errors)
             return LinkOutcome(sf_id, "refused", message=message)
-        found = await ctx.billing.find_account(external_id=sf_id)
-        if found is not None:
-            return LinkOutcome(sf_id, "linked", found)
+        if ctx.settings.lookup_before_create:
+            found = await ctx.billing.find_account(external_id=sf_id)
+            if found is not None:
+                return LinkOutcome(sf_id, "linked", found)
+        # Optimistic create: the contract answers 409 naming the account that already holds this
+        # external id, which is the lookup by external id at half the calls for new accounts.
         try:
             created = await ctx.billing.create_account(prune_nulls(body), idempotency_key=f"q2c-link-{sf_id}")
         except BillingApiError as exc:
@@ -177,8 +184,27 @@ async def _write_back(ctx: FlowContext, report: LinkReport, reference: Transform
         record.update({"Billing_Link_Requested__c": False, "Billing_Last_Synced__c": now})
         records.append(record)
         written.append(outcome)
-    results = await ctx.write_salesforce("link", ctx.mapping.account.salesforce_object, records)
+    sobject = ctx.mapping.account.salesforce_object
+    results = await ctx.write_salesforce("link", sobject, records)
+    refused: list[dict[str, Any]] = []
     for outcome, result in zip(written, results, strict=True):
-        if not result.success:
-            outcome.status = "failed"
-            outcome.message = f"Salesforce refused the write-back: {result.error_text}"
+        if result.success:
+            continue
+        outcome.message = f"Salesforce refused the write-back: {result.error_text}"
+        if any(error.get("statusCode") in TRANSIENT_ERRORS for error in result.errors):
+            outcome.status = "failed"  # the job retries
+            continue
+        # A validation rule or the like: permanent until someone changes the record. Say so on
+        # the record (a smaller write the rule is unlikely to refuse); the rest of the batch
+        # went through regardless.
+        outcome.status = "refused"
+        refused.append(
+            {
+                "Id": outcome.sf_id,
+                "Billing_Sync_Status__c": "Error",
+                "Billing_Sync_Error__c": outcome.message[:SYNC_ERROR_LIMIT],
+                "Billing_Link_Requested__c": False,
+                "Billing_Last_Synced__c": now,
+            }
+        )
+    await ctx.write_salesforce("link", sobject, refused)

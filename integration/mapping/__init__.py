@@ -14,6 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from integration.mapping.transforms import TRANSFORMS, TransformContext, TransformError
 
+# The C loader when PyYAML was built with libyaml (several times faster at start-up).
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 __all__ = ["FieldError", "FieldRule", "MappingConfig", "ObjectMapping", "TransformContext", "load_mapping"]
 
 
@@ -73,7 +76,7 @@ def _load(path: str | None) -> MappingConfig:
         text = resources.files(__package__).joinpath(DEFAULT_MAPPING).read_text(encoding="utf-8")
     else:
         text = Path(path).read_text(encoding="utf-8")
-    return MappingConfig.model_validate(yaml.safe_load(text))
+    return MappingConfig.model_validate(yaml.load(text, Loader=YAML_LOADER))
 
 
 def load_mapping(path: Path | str | None = None) -> MappingConfig:

@@ -153,7 +153,7 @@ class LinkResults:
             await self._db.executemany(
                 "INSERT INTO link_results (sf_account_id, status, created, billing_id, message, at)"
                 " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sf_account_id) DO UPDATE SET status = excluded.status,"
-                " created = MAX(link_results.created, excluded.created), billing_id = excluded.billing_id,"
+                " created = excluded.created, billing_id = excluded.billing_id,"
                 " message = excluded.message, at = excluded.at",
                 [
                     (sf_id, status, int(created), billing_id, message, now)

@@ -24,7 +24,9 @@ from simulators.kit.problem_http import query_model, read_model
 from simulators.kit.sim import KIT, SimKit
 
 MAX_SEED = 2**63 - 1
-MAX_ADVANCE = timedelta(days=3660)
+# One call moves the clock at most this far: everything that falls due runs inside the call (a
+# billing simulator bills every account for every period crossed), so a call stays seconds long.
+MAX_ADVANCE = timedelta(days=400)
 _DURATION = re.compile(
     r"^P(?:(?P<weeks>\d{1,6})W)?(?:(?P<days>\d{1,7})D)?"
     r"(?:T(?:(?P<hours>\d{1,8})H)?(?:(?P<minutes>\d{1,10})M)?(?:(?P<seconds>\d{1,12}(?:\.\d{1,6})?)S)?)?$"
@@ -255,10 +257,20 @@ async def move_clock(request: web.Request) -> web.Response:
             step = parse_duration(body.advance_by)
             if step > MAX_ADVANCE:
                 raise Problem(
-                    400, "clock_error", "advance_by is at most 3660 days per call", param="advance_by"
+                    400,
+                    "clock_error",
+                    f"advance_by is at most {MAX_ADVANCE.days} days per call",
+                    param="advance_by",
                 )
             await kit.clock.advance(step)
         elif body.advance_to is not None:
+            if body.advance_to - kit.clock.now() > MAX_ADVANCE:
+                raise Problem(
+                    400,
+                    "clock_error",
+                    f"advance_to is at most {MAX_ADVANCE.days} days ahead per call",
+                    param="advance_to",
+                )
             await kit.clock.advance(to=body.advance_to)
     except ClockError as exc:
         raise Problem(

@@ -296,13 +296,26 @@ class Outbox:
 
     # -- messages -------------------------------------------------------------------------------
 
-    def publish(self, message_id: str, event_type: str, payload: bytes | Mapping[str, Any]) -> list[Delivery]:
-        """Record a message and queue one delivery per interested endpoint."""
+    def record(
+        self,
+        message_id: str,
+        event_type: str,
+        payload: bytes | Mapping[str, Any],
+        *,
+        created_at: datetime | None = None,
+    ) -> WebhookMessage:
+        """Keep a message for later replays without delivering it (``publish`` records, then fans
+        out). ``created_at`` (default now) is what a since/until replay compares."""
         if message_id in self._messages:
             raise OutboxError(f"message {message_id!r} was already published; use replay")
         body = payload if isinstance(payload, bytes) else json.dumps(payload, separators=(",", ":")).encode()
-        message = WebhookMessage(message_id, event_type, body, self._clock.now())
+        message = WebhookMessage(message_id, event_type, body, created_at or self._clock.now())
         self._messages[message_id] = message
+        return message
+
+    def publish(self, message_id: str, event_type: str, payload: bytes | Mapping[str, Any]) -> list[Delivery]:
+        """Record a message and queue one delivery per interested endpoint."""
+        message = self.record(message_id, event_type, payload)
         return [
             self._enqueue(message, endpoint, "publish")
             for endpoint in self._endpoints.values()

@@ -1,13 +1,18 @@
+from pathlib import Path
+
 from rich.console import Console
 
-from q2c.demo import _run
+from q2c.demo import run
 
 
-async def test_demo_exercises_the_system_and_passes() -> None:
-    result = await _run(seed=11, console=Console(quiet=True))
+async def test_demo_runs_the_whole_flow_to_zero_drift(tmp_path: Path) -> None:
+    result = await run(seed=11, accounts=60, console=Console(quiet=True), state_dir=tmp_path)
     rows = dict(result.rows)
     assert result.ok, rows
-    assert rows["deterministic seed"] == "same seed, same data"
-    assert rows["signed webhook (Standard Webhooks)"].startswith("succeeded after 2 attempts [500, 204]")
-    assert rows["fault sequence 503,ok"] == "[503, 404]"
-    assert "(seed 11)" in rows["billing simulator"]
+    assert result.drift == 0
+    assert rows["Salesforce accounts seeded"] == "60 (12 prospects, 3 missing billing data)"
+    assert rows["accounts linked"] == "45 (45 created in billing)"
+    assert rows["accounts refused"] == "3"
+    assert int(rows["invoices synced to Salesforce"]) > 45
+    assert len(result.refusals) == 3
+    assert all("is required" in reason for _, reason in result.refusals)

@@ -91,6 +91,9 @@ def test_up_is_ready_within_two_seconds_and_stops_cleanly(tmp_path: Path) -> Non
         process.send_signal(signal.SIGINT)
         stderr = process.stderr.read() if process.stderr else ""
         process.wait(timeout=15)
+        for pipe in (process.stdout, process.stderr):
+            if pipe is not None:
+                pipe.close()
     assert process.returncode == 0, stderr
     assert "Task was destroyed" not in stderr
     assert "Unclosed" not in stderr

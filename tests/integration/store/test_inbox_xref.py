@@ -72,13 +72,14 @@ async def test_checkpoints(store: Store) -> None:
     assert await store.checkpoints.get("billing_events") == "evt_9"
 
 
-async def test_link_results_keep_created_once_set(store: Store) -> None:
+async def test_link_results_keep_the_latest_outcome(store: Store) -> None:
     await store.link_results.record(
         [("001A", "linked", True, "acct_1", None), ("001B", "refused", False, None, "no email")]
     )
-    await store.link_results.record([("001A", "linked", False, "acct_1", None)])
+    assert await store.link_results.created_count() == 1
+    await store.link_results.record([("001A", "linked", False, "acct_1", None)])  # a later run found it
     results = await store.link_results.get_many(["001A", "001B"])
-    assert results["001A"].created is True
+    assert results["001A"].created is False
     assert results["001B"].message == "no email"
     assert await store.link_results.counts() == {"linked": 1, "refused": 1}
-    assert await store.link_results.created_count() == 1
+    assert await store.link_results.created_count() == 0

@@ -94,7 +94,21 @@ async def test_seed_rejects_unknown_and_oversized_counts(aiohttp_client: Aiohttp
             "advance_to",
             "only moves forward",
         ),
-        ("/__sim/clock", {"advance_by": "P9999999D"}, "clock_error", "advance_by", "at most 3660 days"),
+        (
+            "/__sim/clock",
+            {"advance_by": "P9999999D"},
+            "clock_error",
+            "advance_by",
+            "at most 400 days per call",
+        ),
+        ("/__sim/clock", {"advance_by": "P401D"}, "clock_error", "advance_by", "at most 400 days per call"),
+        (
+            "/__sim/clock",
+            {"advance_to": "2999-01-01T00:00:00Z"},
+            "clock_error",
+            "advance_to",
+            "at most 400 days ahead",
+        ),
         ("/__sim/clock", {"tick": True}, "unknown_field", "tick", "unknown field 'tick'"),
         ("/__sim/clock", {}, "validation_failed", "advance_by", "give advance_by, advance_to or freeze"),
         (

@@ -232,3 +232,22 @@ async def test_wait_settled_returns_once_nothing_is_due(
     await clock.advance(timedelta(seconds=5))
     await outbox.wait_settled(timeout=5)
     assert [d.state for d in outbox.deliveries()] == ["succeeded"] * 5
+
+
+async def test_a_recorded_message_is_only_delivered_by_replay(
+    aiohttp_server: AiohttpServer, clock: Clock, outbox: Outbox
+) -> None:
+    receiver = Receiver([204])
+    server = await serve(aiohttp_server, receiver)
+    endpoint = outbox.add_endpoint(str(server.make_url("/hook")))
+    earlier = START - timedelta(days=1)
+    message = outbox.record("evt_r1", "invoice.posted", b'{"n":1}', created_at=earlier)
+    assert (message.created_at, message.body) == (earlier, b'{"n":1}')
+    assert outbox.deliveries() == []
+    with pytest.raises(OutboxError, match="already published"):
+        outbox.publish("evt_r1", "invoice.posted", {"n": 2})
+    (delivery,) = outbox.replay(since=earlier, until=START, endpoint_id=endpoint.id)
+    done = await outbox.wait_for(lambda d: d.id == delivery.id and d.state == "succeeded")
+    assert done.trigger == "replay"
+    assert receiver.seen[0]["webhook-id"] == "evt_r1"
+    assert receiver.bodies == [b'{"n":1}']

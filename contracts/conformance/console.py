@@ -1,0 +1,54 @@
+"""The console summary (rich): per-stage counts, every failure, the score and index."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from contracts.conformance.results import RunReport, Stage, Status
+from contracts.conformance.spec import Contract
+
+
+def _short(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def print_summary(console: Console, report: RunReport, contract: Contract, files: list[Path]) -> None:
+    table = Table(title=f"q2c verify {report.target}", title_justify="left")
+    for column in ("stage", "passed", "failed", "known", "not applicable"):
+        table.add_column(column, justify="left" if column == "stage" else "right")
+    for stage in Stage:
+        checks = [c for c in report.checks if c.stage is stage]
+        if not checks:
+            continue
+        table.add_row(
+            stage.value,
+            str(sum(c.status is Status.PASSED for c in checks)),
+            str(sum(c.status is Status.FAILED and not c.known for c in checks)),
+            str(sum(c.known for c in checks)),
+            str(sum(c.status is Status.NOT_APPLICABLE for c in checks)),
+        )
+    console.print(table)
+    for check in report.failures:
+        tag = "[yellow]known[/yellow]" if check.known else "[red]FAILED[/red]"
+        console.print(f"{tag} [bold]{check.id}[/bold]: {_short(check.title)}", highlight=False)
+        console.print(f"    expected: {_short(check.expected)}", highlight=False, markup=False)
+        console.print(f"    actual:   {_short(check.actual)}", highlight=False, markup=False)
+    for fixed in report.fixed:
+        console.print(f"[green]fixed[/green] {fixed} (in the baseline, passes now: --update-baseline)")
+    figures = report.index(contract)
+    responses, operations = figures["responses"], figures["operations"]
+    colour = "green" if not report.new_failures else "red"
+    console.print(
+        f"[{colour}]score {report.score * 100:.1f}%[/{colour}] "
+        f"({report.count(Status.PASSED)}/{report.count(Status.PASSED) + report.count(Status.FAILED)} applicable checks) · "
+        f"conformance index {responses['share'] * 100:.1f}% "
+        f"({responses['exercised']}/{responses['total']} documented responses, "
+        f"{operations['exercised']}/{operations['total']} operations) · {report.duration_seconds:.1f}s",
+        highlight=False,
+    )
+    for path in files:
+        console.print(f"report: {path}", highlight=False)

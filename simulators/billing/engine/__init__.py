@@ -1,0 +1,1 @@
+"""The billing engine: cycles, proration, ETL, bill runs, aging and renewals (pure Python)."""

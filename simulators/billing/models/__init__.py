@@ -1,0 +1,1 @@
+"""The billing simulator's domain models: state and rules, no aiohttp."""

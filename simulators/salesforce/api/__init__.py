@@ -1,0 +1,1 @@
+"""The Salesforce simulator REST surface: handlers that parse, call the models, serialise."""

@@ -1,0 +1,84 @@
+"""``/query`` and ``/queryAll`` with ``nextRecordsUrl`` paging over a stable snapshot
+(salesforce-wire.md §4.1). Parsing and evaluation are the SOQL engine's (``soql.execute``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from simulators.salesforce import soql
+from simulators.salesforce.api.core import Call, Result
+from simulators.salesforce.errors import SalesforceError
+from simulators.salesforce.models.locators import batch_size
+from simulators.salesforce.models.orgs import Org
+from simulators.salesforce.models.records import record_url
+from simulators.salesforce.models.values import to_csv
+
+
+def _run(call: Call, *, query_all: bool) -> Result:
+    text = call.arg("q")
+    if text is None or not text.strip():
+        raise SalesforceError(400, "MALFORMED_QUERY", "A query string has to be specified")
+    version = call.version
+    org = call.org
+    result = soql.execute(
+        text,
+        org.store,
+        include_deleted=query_all,
+        record_url=lambda object_name, record_id: record_url(version, object_name, record_id),
+    )
+    if result.is_count_only:
+        return Result(200, {"totalSize": result.total_size, "done": True, "records": []})
+    page = org.locators.first_page(
+        result.records,
+        result.total_size,
+        batch=batch_size(call.header("Sforce-Query-Options")),
+        owner=call.ctx.user_id,
+        query_all=query_all,
+        now=org.store.now(),
+        minter=org.minter,
+    )
+    return Result(200, _page_body(version, query_all, page.total_size, page.records, page.next_locator))
+
+
+def _page_body(
+    version: str, query_all: bool, total: int, records: list[Any], next_locator: str | None
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"totalSize": total, "done": next_locator is None}
+    if next_locator is not None:
+        body["nextRecordsUrl"] = (
+            f"/services/data/{version}/{'queryAll' if query_all else 'query'}/{next_locator}"
+        )
+    body["records"] = records
+    return body
+
+
+def _more(call: Call, *, query_all: bool) -> Result:
+    org = call.org
+    page = org.locators.next_page(
+        call.params["locator"], owner=call.ctx.user_id, query_all=query_all, now=org.store.now()
+    )
+    return Result(200, _page_body(call.version, query_all, page.total_size, page.records, page.next_locator))
+
+
+def query(call: Call) -> Result:
+    return _run(call, query_all=False)
+
+
+def query_all(call: Call) -> Result:
+    return _run(call, query_all=True)
+
+
+def query_more(call: Call) -> Result:
+    return _more(call, query_all=False)
+
+
+def query_all_more(call: Call) -> Result:
+    return _more(call, query_all=True)
+
+
+def bulk_query_rows(org: Org, text: str, include_deleted: bool) -> tuple[list[str], list[list[str]]]:
+    """A Bulk API 2.0 query job's result: column names in SELECT order and CSV cells."""
+    soql.check_bulk_query(text, org.store)
+    result = soql.execute(text, org.store, include_deleted=include_deleted, record_url=lambda o, i: "")
+    rows = [[to_csv(value) for value in row] for row in result.flat_rows()]
+    return result.columns, rows

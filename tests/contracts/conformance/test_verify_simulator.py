@@ -1,0 +1,152 @@
+"""``q2c verify`` against the billing simulator, the reference implementation: every stage runs
+and it scores 100%. The same run's reports are checked for structure and numbers."""
+
+from __future__ import annotations
+
+import json
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree as ET
+
+import pytest
+from typer.testing import CliRunner
+
+from contracts.conformance.spec import billing_contract
+from q2c.cli import app
+from simulators.billing.app import create_app
+from tests.support.servers import running_app
+
+from .conftest import API_KEY, SIM_SETTINGS
+
+# One full run (every stage) shared by the module: it belongs to the contract gate (`make contract`).
+pytestmark = [pytest.mark.slow, pytest.mark.contract]
+
+
+class Run:
+    def __init__(self, exit_code: int, output: str, report_dir: Path, seconds: float) -> None:
+        self.exit_code = exit_code
+        self.output = output
+        self.report_dir = report_dir
+        self.seconds = seconds
+        self.report: dict[str, Any] = json.loads((report_dir / "report.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def full_run(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    report_dir = tmp_path_factory.mktemp("verify") / "report"
+    with running_app(lambda: create_app(SIM_SETTINGS), name="billing") as billing:
+        started = time.monotonic()
+        result = CliRunner().invoke(
+            app,
+            [
+                "verify",
+                "--target",
+                billing.url,
+                "--token",
+                API_KEY,
+                "--report-dir",
+                str(report_dir),
+                "--max-examples",
+                "3",
+                "--seed",
+                "1",
+            ],
+        )
+        seconds = time.monotonic() - started
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return Run(result.exit_code, result.output, report_dir, seconds)
+
+
+def test_verify_scores_100_percent_on_the_simulator_with_every_stage(full_run: Run) -> None:
+    report = full_run.report
+    assert full_run.exit_code == 0, full_run.output
+    assert report["stages"] == ["fuzz", "scenarios", "webhooks"]
+    assert report["score"] == 1.0
+    assert report["counts"]["failed"] == 0
+    # Nothing was waved through as not applicable: the simulator declares every capability and
+    # its rate limit answered the burst with a 429.
+    assert report["counts"]["not_applicable"] == 0, [
+        c["id"] for c in report["checks"] if c["status"] != "passed"
+    ]
+    stages = {c["stage"] for c in report["checks"]}
+    assert stages == {"fuzz", "scenarios", "webhooks"}
+    ids = {c["id"] for c in report["checks"]}
+    assert {
+        "fuzz.run",
+        "rate_limit.retry_after",
+        "webhooks.retry_keeps_id",
+        "summary.matches_invoices",
+    } <= ids
+    # The fuzzer reached every operation with every schemathesis check.
+    fuzzed = {c["operations"][0] for c in report["checks"] if c["stage"] == "fuzz" and c["operations"]}
+    assert fuzzed == set(billing_contract().operations)
+    coverage = report["coverage"]
+    assert coverage["operations"] == {"exercised": 42, "total": 42, "share": 1.0}
+    assert coverage["responses"]["total"] == len(billing_contract().documented_responses())
+    assert 0.5 < report["index"] <= 1.0
+    assert "score 100.0%" in full_run.output
+    print(f"\nq2c verify against the simulator: {full_run.seconds:.1f}s, index {report['index']:.3f}")
+
+
+class _Html(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.by_id: dict[str, dict[str, str | None]] = {}
+        self.rows: list[dict[str, str | None]] = []
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        self.tags.append((tag, found))
+        if found.get("id"):
+            self.by_id[str(found["id"])] = found
+        if tag == "tr" and "data-check" in found:
+            self.rows.append(found)
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def _parse(path: Path) -> _Html:
+    parser = _Html()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def test_the_html_report_renders_the_run_and_is_self_contained(full_run: Run) -> None:
+    report = full_run.report
+    html = _parse(full_run.report_dir / "report.html")
+    assert html.by_id["score"]["data-value"] == f"{report['score']:.6f}"
+    responses = report["coverage"]["responses"]
+    assert html.by_id["index"]["data-exercised"] == str(responses["exercised"])
+    assert html.by_id["index"]["data-total"] == str(responses["total"])
+    assert html.by_id["operations"]["data-exercised"] == "42"
+    counts = html.by_id["counts"]
+    assert counts["data-passed"] == str(report["counts"]["passed"])
+    assert counts["data-failed"] == "0"
+    assert html.by_id["failures"]["data-count"] == "0"
+    assert "no-failures" in html.by_id
+    # One row per check, with its status, and one coverage row per operation.
+    assert len(html.rows) == len(report["checks"])
+    assert {row["data-check"]: row["data-status"] for row in html.rows} == {
+        c["id"]: c["status"] for c in report["checks"]
+    }
+    coverage_rows = [a for t, a in html.tags if t == "tr" and "data-operation" in a]
+    assert len(coverage_rows) == 42
+    assert sum(int(str(a["data-exercised"])) for a in coverage_rows) == responses["exercised"]
+    # Self-contained: no scripts, stylesheets, images or any other fetched asset.
+    assert not [t for t, a in html.tags if t in ("script", "link", "img", "iframe") or "src" in a]
+    assert html.by_id["target"]["data-target"] == report["target"]
+
+
+def test_the_junit_report_has_a_testcase_per_check_and_no_failure(full_run: Run) -> None:
+    root = ET.parse(full_run.report_dir / "junit.xml").getroot()
+    cases = root.findall("./testsuite/testcase")
+    assert len(cases) == len(full_run.report["checks"])
+    assert root.get("failures") == "0"
+    assert {s.get("name") for s in root.findall("testsuite")} == {"fuzz", "scenarios", "webhooks"}
+    assert (full_run.report_dir / "fuzz" / "events.ndjson").exists()
+    assert (full_run.report_dir / "fuzz" / "schemathesis.toml").exists()

@@ -1,0 +1,186 @@
+"""SIGKILL the core in the middle of a 2,000-account link, restart it on the same store, and it
+finishes: no billing account created twice, no Salesforce account left unlinked."""
+
+import asyncio
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from integration.clients.billing import BillingClient, BillingConfig
+from integration.clients.salesforce import SalesforceClient, SalesforceConfig
+from q2c import config as defaults
+from q2c import scenario
+from simulators.billing.app import BillingSettings
+from simulators.billing.app import create_app as billing_app
+from simulators.salesforce.app import create_app as salesforce_app
+from tests.support.servers import running_app
+
+N = 2000
+TOKEN = {"Authorization": f"Bearer {defaults.CORE_API_TOKEN}"}
+
+
+@pytest.fixture
+def simulators() -> Iterator[tuple[str, str]]:
+    """Both simulators in this process (a thread); the core runs in its own process."""
+    with (
+        running_app(salesforce_app, name="salesforce") as salesforce,
+        running_app(
+            lambda: billing_app(BillingSettings(rate_limit=None, counts={"accounts": 0})), name="billing"
+        ) as billing,
+    ):
+        yield salesforce.url, billing.url
+
+
+class CoreProcess:
+    def __init__(self, state_dir: Path, salesforce_url: str, billing_url: str) -> None:
+        self.state_dir, self.salesforce_url, self.billing_url = state_dir, salesforce_url, billing_url
+        self.process: subprocess.Popen[str] | None = None
+        self.url = ""
+
+    async def start(self) -> None:
+        ports = self.state_dir / "ports"
+        port_file = ports / "core.port"
+        port_file.unlink(missing_ok=True)
+        self.process = _spawn(
+            [
+                str(Path(sys.executable).with_name("q2c")),
+                "core",
+                "--port",
+                "0",
+                "--port-dir",
+                str(ports),
+                "--state-dir",
+                str(self.state_dir),
+                "--salesforce-url",
+                self.salesforce_url,
+                "--billing-url",
+                self.billing_url,
+            ]
+        )
+        assert self.process.stdout is not None
+        # The banner is printed once the core is serving: read up to it (no polling).
+        line = await asyncio.to_thread(_read_until, self.process.stdout, "Press Ctrl-C to stop.")
+        assert line, "the core did not start"
+        self.url = f"http://127.0.0.1:{port_file.read_text().strip()}"
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=30)
+        self.close()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            self.process.wait(timeout=30)
+        self.close()
+
+    def close(self) -> None:
+        if self.process is not None and self.process.stdout is not None:
+            self.process.stdout.close()
+
+    async def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=300)) as session,
+            session.request(method, self.url + path, json=body, headers=TOKEN) as response,
+        ):
+            return response.status, await response.json(content_type=None)
+
+
+def _spawn(command: list[str]) -> "subprocess.Popen[str]":
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+
+
+def _read_until(stream: Any, marker: str) -> str:
+    for line in stream:
+        if marker in line:
+            return str(line)
+    return ""
+
+
+@pytest.fixture
+async def clients(simulators: tuple[str, str]) -> AsyncIterator[tuple[SalesforceClient, BillingClient]]:
+    salesforce_url, billing_url = simulators
+    crm = SalesforceClient(
+        SalesforceConfig(
+            login_url=salesforce_url,
+            client_id=defaults.SALESFORCE_CLIENT_ID,
+            client_secret=defaults.SALESFORCE_CLIENT_SECRET,
+        )
+    )
+    billing = BillingClient(BillingConfig(billing_url, defaults.BILLING_API_KEY))
+    yield crm, billing
+    await crm.close()
+    await billing.close()
+
+
+@pytest.mark.slow
+async def test_sigkill_mid_link_then_restart_finishes_without_duplicates(
+    tmp_path: Path, simulators: tuple[str, str], clients: tuple[SalesforceClient, BillingClient]
+) -> None:
+    salesforce_url, billing_url = simulators
+    crm_user, billing = clients
+    async with aiohttp.ClientSession() as session:
+        await session.post(f"{salesforce_url}/__sim/seed", json={"counts": {"accounts": 0}})
+        # Write-backs 1-7 go through; the 8th hangs, so the core is caught mid-batch with billing
+        # accounts created but Salesforce not yet told.
+        fault = {
+            "method": "PATCH",
+            "path": "/services/data/*/composite/sobjects",
+            "sequence": ["ok"] * 7 + ["latency:30000"],
+        }
+        assert (await session.post(f"{salesforce_url}/__sim/faults", json=fault)).status == 201
+    crm = await scenario.create_crm(
+        crm_user, scenario.plan_accounts(N, seed=41, prospect_share=0, incomplete_share=0)
+    )
+
+    core = CoreProcess(tmp_path, salesforce_url, billing_url)
+    await core.start()
+    try:
+        status, queued = await core.call("POST", "/actions/link", {})
+        assert (status, queued["selected"]) == (202, N)
+        status, _ = await core.call("POST", "/actions/wait-idle", {"timeout_seconds": 5})
+        assert status == 408  # stuck in the hung write-back, as arranged
+        core.kill()
+    finally:
+        core.stop()
+
+    linked_before = await crm_user.query("SELECT Id FROM Account WHERE Billing_Account_Number__c != null")
+    assert 0 < len(linked_before) < N  # the crash really happened mid-link
+    created_before = len(await billing.collect("/accounts"))
+    assert created_before > len(linked_before)  # billing got ahead of Salesforce
+
+    async with aiohttp.ClientSession() as session:
+        assert (await session.delete(f"{salesforce_url}/__sim/faults")).status == 204
+    restarted = CoreProcess(tmp_path, salesforce_url, billing_url)
+    await restarted.start()
+    try:
+        status, idle = await restarted.call("POST", "/actions/wait-idle", {"timeout_seconds": 300})
+        assert (status, idle) == (200, {"idle": True})
+    finally:
+        restarted.stop()
+
+    accounts = {
+        r["Id"]: r
+        for r in await crm_user.query(
+            "SELECT Id, Billing_Account_Number__c, Billing_Account_Id__c, Billing_Sync_Status__c FROM Account"
+        )
+    }
+    in_billing = await billing.collect("/accounts")
+    by_external_id: dict[str, list[dict[str, Any]]] = {}
+    for account in in_billing:
+        by_external_id.setdefault(account["external_id"], []).append(account)
+    assert len(in_billing) == N  # nothing created twice
+    assert set(by_external_id) == set(crm.ids)  # nothing missing
+    for account_id in crm.ids:
+        (billing_account,) = by_external_id[account_id]
+        record = accounts[account_id]
+        assert record["Billing_Sync_Status__c"] == "Linked"
+        assert record["Billing_Account_Number__c"] == billing_account["number"]
+        assert record["Billing_Account_Id__c"] == billing_account["id"]
