@@ -8,7 +8,7 @@ COPY integration ./integration
 COPY contracts ./contracts
 COPY loadtests ./loadtests
 COPY q2c ./q2c
-RUN pip install --no-cache-dir '.[load]'
+RUN pip install --no-cache-dir '.[load,verify]'
 # State (SQLite, TLS CA) lives under /app/.q2c; mount a volume there to keep it.
 VOLUME ["/app/.q2c"]
 EXPOSE 8701 8702 8703 8089

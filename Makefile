@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,load]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,load,verify]'
 	@touch $(STAMP)
 
 test: lint typecheck unit contract load-gate
@@ -23,20 +23,15 @@ typecheck: $(STAMP)
 
 # Everything but the contract gates (`make contract` runs those), so `make test` runs each test once.
 unit: $(STAMP)
-	$(BIN)/pytest -m "not contract" $(addprefix --deselect ,$(UNMARKED_CONTRACT_GATES))
+	$(BIN)/pytest -m "not contract"
 
 # The contract gate: schemathesis (all phases, all checks, seeded) against each server on a free
 # port: the Salesforce subset, the billing simulator (and q2c verify against it), the integration
-# core, the control planes. It is every test marked `contract`, plus the gates that do not carry
-# the marker yet (drop them from UNMARKED_CONTRACT_GATES once marked).
-UNMARKED_CONTRACT_GATES := tests/contracts/test_sim_control_contract.py \
-	tests/simulators/billing/test_contract.py::test_schemathesis_all_phases_and_checks_find_nothing \
-	tests/simulators/salesforce/test_contract.py::test_schemathesis_finds_no_failures
+# core, the control planes: every test marked `contract`.
 contract: $(STAMP)
 	$(BIN)/pytest -m contract
-	$(if $(UNMARKED_CONTRACT_GATES),$(BIN)/pytest $(UNMARKED_CONTRACT_GATES))
 
-# The CI load gate (about 40 s): each scenario briefly, against a fresh system on free ports;
+# The CI load gate (about 30 s): each scenario briefly, against a fresh system on free ports;
 # exit 3 names the breached gate (loadtests/gates.yaml). Reports in $(LOAD_REPORTS)/<scenario>.
 LOAD_REPORTS ?= reports/load-gate
 load-gate: $(STAMP)

@@ -9,16 +9,16 @@ problem+json, raised as ``BillingApiError`` with its stable ``code``.
 from __future__ import annotations
 
 import asyncio
-import random
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
 
-Sleep = Callable[[float], Awaitable[None]]
+from integration.clients.http import HttpClient
+
 MAX_RETRY_AFTER = 60.0
 
 
@@ -43,44 +43,18 @@ class BillingConfig:
     concurrency: int = 32
 
 
-class BillingClient:
-    def __init__(
-        self,
-        config: BillingConfig,
-        *,
-        session: aiohttp.ClientSession | None = None,
-        sleep: Sleep = asyncio.sleep,
-        rng: random.Random | None = None,
-        on_call: Callable[[str], None] | None = None,
-    ) -> None:
+class BillingClient(HttpClient):
+    def __init__(self, config: BillingConfig, **options: Any) -> None:
+        super().__init__(**options)
         self.config = config
-        self._session = session
-        self._owns_session = session is None
-        self._sleep = sleep
-        self._random = rng or random.Random(0)
-        self._on_call = on_call
-        self.calls = 0
+        self.backoff_base, self.backoff_cap = config.backoff_base, config.backoff_cap
         self.limiter = asyncio.Semaphore(config.concurrency)
 
-    async def __aenter__(self) -> BillingClient:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        if self._session is not None and self._owns_session:
-            await self._session.close()
-        self._session = None
-
-    def _http(self) -> aiohttp.ClientSession:
-        if self._session is None:
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self.config.concurrency * 2),
-                timeout=aiohttp.ClientTimeout(total=self.config.timeout),
-            )
-            self._owns_session = True
-        return self._session
+    def _new_session(self) -> aiohttp.ClientSession:
+        return aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=self.config.concurrency * 2),
+            timeout=aiohttp.ClientTimeout(total=self.config.timeout),
+        )
 
     async def request(
         self,
@@ -132,10 +106,6 @@ class BillingClient:
             if status >= 400 and status not in allow:
                 raise BillingApiError(status, payload if isinstance(payload, dict) else {}, url)
             return status, payload
-
-    async def _backoff(self, attempt: int) -> None:
-        delay = min(self.config.backoff_cap, self.config.backoff_base * 2**attempt)
-        await self._sleep(delay * self._random.uniform(0.5, 1.0))
 
     async def pages(
         self, path: str, query: Mapping[str, Any] | None = None, *, limit: int = 100

@@ -18,11 +18,10 @@ import base64
 import csv
 import io
 import json
-import random
 import re
 import ssl
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -30,11 +29,11 @@ from urllib.parse import quote
 import aiohttp
 import jwt
 
+from integration.clients.http import HttpClient
+
 COLLECTION_SIZE = 200
 LOCK_ERROR = "UNABLE_TO_LOCK_ROW"
 _LIMIT_INFO = re.compile(r"api-usage=(\d+)/(\d+)")
-
-Sleep = Callable[[float], Awaitable[None]]
 
 
 class SalesforceApiError(Exception):
@@ -112,52 +111,24 @@ def soql_in(values: Sequence[str]) -> str:
     return "(" + ",".join(soql_quote(v) for v in values) + ")"
 
 
-class SalesforceClient:
-    def __init__(
-        self,
-        config: SalesforceConfig,
-        *,
-        session: aiohttp.ClientSession | None = None,
-        sleep: Sleep = asyncio.sleep,
-        rng: random.Random | None = None,
-        on_call: Callable[[str], None] | None = None,
-    ) -> None:
+class SalesforceClient(HttpClient):
+    def __init__(self, config: SalesforceConfig, **options: Any) -> None:
+        super().__init__(**options)
         self.config = config
-        self._session = session
-        self._owns_session = session is None
-        self._sleep = sleep
-        self._random = rng or random.Random(0)
-        self._on_call = on_call
+        self.backoff_base, self.backoff_cap = config.backoff_base, config.backoff_cap
         self._token: str | None = None
         self._instance_url: str | None = None
         self._token_lock = asyncio.Lock()
         self.usage = ApiUsage()
-        self.calls = 0
 
-    # -- lifecycle ------------------------------------------------------------------------------
-
-    async def __aenter__(self) -> SalesforceClient:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        if self._session is not None and self._owns_session:
-            await self._session.close()
-        self._session = None
-
-    def _http(self) -> aiohttp.ClientSession:
-        if self._session is None:
-            ssl_context: ssl.SSLContext | bool = True
-            if self.config.ca_file:
-                ssl_context = ssl.create_default_context(cafile=self.config.ca_file)
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(ssl=ssl_context, limit=32),
-                timeout=aiohttp.ClientTimeout(total=self.config.timeout),
-            )
-            self._owns_session = True
-        return self._session
+    def _new_session(self) -> aiohttp.ClientSession:
+        ssl_context: ssl.SSLContext | bool = True
+        if self.config.ca_file:
+            ssl_context = ssl.create_default_context(cafile=self.config.ca_file)
+        return aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(ssl=ssl_context, limit=32),
+            timeout=aiohttp.ClientTimeout(total=self.config.timeout),
+        )
 
     @property
     def base(self) -> str:
@@ -213,9 +184,7 @@ class SalesforceClient:
             url = path_or_url if path_or_url.startswith("http") else f"{self._instance_url}{path_or_url}"
             sent = {"Authorization": f"Bearer {self._token}", **(headers or {})}
             async with self._http().request(method, url, json=body, data=data, headers=sent) as response:
-                self.calls += 1
-                if self._on_call is not None:
-                    self._on_call(kind)
+                self._counted(kind)
                 self._read_limit_info(response.headers)
                 text = await response.text()
                 payload = _parse(text, response.content_type)
@@ -245,10 +214,6 @@ class SalesforceClient:
             reserve = int(self.usage.maximum * self.config.reserve_fraction)
             if self.usage.maximum - self.usage.used <= reserve:
                 raise LimitReserveReached(self.usage.used, self.usage.maximum, reserve)
-
-    async def _backoff(self, attempt: int) -> None:
-        delay = min(self.config.backoff_cap, self.config.backoff_base * 2**attempt)
-        await self._sleep(delay * self._random.uniform(0.5, 1.0))  # "equal jitter"
 
     # -- reads ----------------------------------------------------------------------------------
 

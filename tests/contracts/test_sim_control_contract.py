@@ -20,6 +20,7 @@ EXCLUDED = ("simWaitDelivery",)
 
 @pytest.mark.slow
 @pytest.mark.parametrize("factory", [salesforce_app, billing_app], ids=["salesforce", "billing"])
+@pytest.mark.contract
 def test_control_plane_conforms_to_its_contract(factory: Callable[[], web.Application]) -> None:
     with running_app(factory) as app:
         command = schemathesis_command(

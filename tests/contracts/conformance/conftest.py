@@ -21,10 +21,11 @@ from tests.support.servers import running_app
 from .adapters import Adapter
 
 API_KEY = "q2c-billing-key"
-# Generous enough that the fuzzer and the scripted checks are never throttled, low enough that the
-# bounded burst of the rate-limit check meets a 429.
+BURST = 600
+# Generous enough that the fuzzer and the scripted checks are (almost) never throttled, low enough
+# that the bounded burst of the rate-limit check (BURST requests, 25 at a time) meets a 429.
 SIM_SETTINGS = BillingSettings(
-    rate_limit=100.0, rate_burst=80, counts={"accounts": 3, "services_per_account": 1}
+    rate_limit=200.0, rate_burst=150, counts={"accounts": 3, "services_per_account": 1}
 )
 
 
@@ -61,6 +62,7 @@ def verify_against(url: str, report_dir: Path, **overrides: Any) -> Verified:
         webhook_timeout=15.0,
         fuzz=fuzz,
         run_id=overrides.pop("run_id", "TESTRUN1"),
+        rate_limit_burst=overrides.pop("rate_limit_burst", BURST),
         **overrides,
     )
     buffer = io.StringIO()

@@ -18,7 +18,7 @@ from q2c.cli import app
 from simulators.billing.app import create_app
 from tests.support.servers import running_app
 
-from .conftest import API_KEY, SIM_SETTINGS
+from .conftest import API_KEY, BURST, SIM_SETTINGS
 
 # One full run (every stage) shared by the module: it belongs to the contract gate (`make contract`).
 pytestmark = [pytest.mark.slow, pytest.mark.contract]
@@ -52,6 +52,8 @@ def full_run(tmp_path_factory: pytest.TempPathFactory) -> Run:
                 "3",
                 "--seed",
                 "1",
+                "--rate-limit-burst",
+                str(BURST),
             ],
         )
         seconds = time.monotonic() - started
@@ -87,6 +89,7 @@ def test_verify_scores_100_percent_on_the_simulator_with_every_stage(full_run: R
     assert coverage["responses"]["total"] == len(billing_contract().documented_responses())
     assert 0.5 < report["index"] <= 1.0
     assert "score 100.0%" in full_run.output
+    assert any(note.startswith("rate limit: 429 after") for note in report["notes"]), report["notes"]
     print(f"\nq2c verify against the simulator: {full_run.seconds:.1f}s, index {report['index']:.3f}")
 
 

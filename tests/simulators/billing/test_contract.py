@@ -169,6 +169,7 @@ def test_yaml_reads_the_same_with_any_loader() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.contract
 def test_schemathesis_all_phases_and_checks_find_nothing(tmp_path: Path) -> None:
     """The contract gate: examples, coverage, fuzzing and stateful phases, every check, seeded."""
     # Fuzzing sends far more than the default 25 requests/s; the rate limit has its own tests.

@@ -42,6 +42,7 @@ def test_the_contract_is_the_implemented_subset() -> None:
     assert all(op["operationId"].startswith("sf") for op in operations)
 
 
+@pytest.mark.contract
 def test_schemathesis_finds_no_failures(live_sf: LiveSalesforce) -> None:
     live_sf.reset()
     token = live_sf.token()
