@@ -63,7 +63,11 @@ class Core:
         saved = await self.store.checkpoints.get("webhook_endpoint")
         if saved:
             endpoint = json.loads(saved)
-            if endpoint["url"] == url:
+            # Reuse it only if billing still has it, enabled (a reseeded simulator forgets it).
+            status, current = await self.billing.request(
+                "GET", f"/webhook-endpoints/{endpoint['id']}", operation="get_webhook_endpoint", allow=(404,)
+            )
+            if endpoint["url"] == url and status == 200 and current.get("enabled", True):
                 self._use_endpoint(endpoint)
                 return str(endpoint["id"])
         _, created = await self.billing.request(

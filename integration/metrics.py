@@ -43,7 +43,7 @@ class CoreMetrics:
         )
         self.lag_seconds = Histogram(
             "q2c_webhook_to_salesforce_lag_seconds",
-            "From webhook receipt to the Salesforce write that reflects it",
+            "From a billing event's sync job being queued (right after the event is stored) to the Salesforce write",
             buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60),
             registry=r,
         )

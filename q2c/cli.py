@@ -326,6 +326,14 @@ def core(
     token: Annotated[str, typer.Option("--token", envvar="Q2C_CORE_TOKEN", help="The actions API token.")] = (
         defaults.CORE_API_TOKEN
     ),
+    webhook_secret: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--webhook-secret",
+            envvar="Q2C_CORE_WEBHOOK_SECRETS",
+            help="Also accept webhooks signed with this whsec_ secret (an endpoint subscribed by hand; repeatable).",
+        ),
+    ] = None,
     public_url: Annotated[
         str | None,
         typer.Option(
@@ -396,6 +404,7 @@ def core(
         billing_api_key=billing_api_key,
         api_token=token,
         public_url=public_url,
+        webhook_secrets=tuple(webhook_secret or ()),
         mapping_path=mapping,
         flows=FlowSettings(record_by_record=record_by_record),
         engine=EngineSettings(billing_poll_interval=poll_billing, salesforce_poll_interval=poll_salesforce),

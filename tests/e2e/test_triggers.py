@@ -171,3 +171,17 @@ async def test_a_write_back_refused_by_salesforce_marks_that_record_and_the_rest
     assert records[blocked]["Billing_Sync_Status__c"] == "Error"
     assert "Blocked accounts cannot be linked to billing" in records[blocked]["Billing_Sync_Error__c"]
     assert sum(r["Billing_Sync_Status__c"] == "Linked" for r in records.values()) == 9
+
+
+async def test_the_webhook_endpoint_is_reused_and_recreated_when_billing_forgot_it(sandbox: Sandbox) -> None:
+    core, outbox = sandbox.system.core, sandbox.system.kit("billing").outbox
+    url = sandbox.system.url("core")
+    first = core.webhook_endpoint_id
+    assert await core.register_webhooks(url) == first  # kept in the store: reused
+    assert len(outbox.endpoints()) == 1
+    await sandbox.system.kit("billing").reseed(7, {"accounts": 0})  # a reseeded billing forgets it
+    assert outbox.endpoints() == []
+    await core.register_webhooks(url)
+    (endpoint,) = outbox.endpoints()
+    assert endpoint.url == f"{url}/webhooks/billing"
+    assert endpoint.secret in core.webhook_secrets
