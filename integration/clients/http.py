@@ -3,6 +3,7 @@ injectable sleep and seeded jitter for backoff (so tests never wait), and a call
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import random
 from collections.abc import Awaitable, Callable
@@ -13,7 +14,7 @@ import aiohttp
 Sleep = Callable[[float], Awaitable[None]]
 
 
-class HttpClient:
+class HttpClient(abc.ABC):
     backoff_base: float = 0.1
     backoff_cap: float = 5.0
 
@@ -43,8 +44,9 @@ class HttpClient:
             await self._session.close()
         self._session = None
 
+    @abc.abstractmethod
     def _new_session(self) -> aiohttp.ClientSession:
-        raise NotImplementedError  # each client builds its own (TLS trust, pool size, timeout)
+        """Each client builds its own (TLS trust, pool size, timeout)."""
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None:

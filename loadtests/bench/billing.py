@@ -77,13 +77,12 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-async def _drained(outbox: Outbox, endpoint_id: str, *, timeout: float = 300.0, every: float = 0.01) -> None:
-    """Until no delivery to the endpoint is pending (polled: the outbox has no completion hook)."""
-    for _ in range(int(timeout / every)):
-        if not any(d.state == "pending" for d in outbox.deliveries(endpoint_id=endpoint_id)):
-            return
-        await asyncio.sleep(every)
-    raise TimeoutError(f"deliveries to {endpoint_id} still pending after {timeout:g} s")
+async def _drained(outbox: Outbox, endpoint_id: str, *, timeout: float = 300.0) -> None:
+    """Until no delivery is due any more (the outbox says so: no polling)."""
+    await outbox.wait_settled(timeout=timeout)
+    pending = [d for d in outbox.deliveries(endpoint_id=endpoint_id) if d.state == "pending"]
+    if pending:
+        raise TimeoutError(f"{len(pending)} deliveries to {endpoint_id} are waiting for a retry")
 
 
 async def _peer(*args: str) -> asyncio.subprocess.Process:
