@@ -15,9 +15,10 @@ class ActionError(Exception):
     """The core answered with a problem, or could not be reached: one line for the user."""
 
 
-async def _call(
-    core_url: str, token: str, method: str, path: str, body: Any = None, timeout: float = 3600
+async def call_core(
+    core_url: str, token: str, method: str, path: str, body: Any = None, *, timeout: float = 3600
 ) -> Any:
+    """One actions-API call; a problem or an unreachable core is an ``ActionError`` (one line)."""
     headers = {"Authorization": f"Bearer {token}"}
     try:
         async with (
@@ -34,7 +35,7 @@ async def _call(
 
 
 def call(core_url: str, token: str, method: str, path: str, body: Any = None) -> Any:
-    return asyncio.run(_call(core_url, token, method, path, body))
+    return asyncio.run(call_core(core_url, token, method, path, body))
 
 
 def print_link(console: Console, result: dict[str, Any]) -> None:

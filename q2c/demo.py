@@ -22,7 +22,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -31,6 +30,7 @@ from integration.clients.salesforce import SalesforceClient, SalesforceConfig
 from integration.core import CoreSettings
 from q2c import config as defaults
 from q2c import scenario
+from q2c.actions_cli import call_core
 from q2c.system import System, SystemOptions
 from simulators.billing.app import BillingSettings
 from simulators.salesforce.app import SalesforceSettings
@@ -58,15 +58,8 @@ class DemoResult:
 
 
 async def _core(system: System, method: str, path: str, body: Any = None) -> Any:
-    headers = {"Authorization": f"Bearer {defaults.CORE_API_TOKEN}"}
-    async with (
-        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=600)) as session,
-        session.request(method, system.url("core") + path, json=body, headers=headers) as response,
-    ):
-        payload = await response.json(content_type=None)
-        if response.status >= 400:
-            raise RuntimeError(f"{method} {path}: {response.status} {payload}")
-        return payload
+    """The core's actions API, as ``q2c link`` and friends call it."""
+    return await call_core(system.url("core"), defaults.CORE_API_TOKEN, method, path, body, timeout=600)
 
 
 def first_of_next_month(moment: datetime) -> datetime:
