@@ -28,8 +28,10 @@ SEED_MAXIMUMS: Mapping[str, int] = {
 
 INDUSTRIES = ("Banking", "Consulting", "Energy", "Healthcare", "Manufacturing", "Retail", "Technology")
 TYPES = ("Prospect", "Customer - Direct", "Customer - Channel", "Channel Partner / Reseller")
-CYCLES = ("Monthly", "Quarterly", "Annual")
-CATEGORIES = ("Standard", "Enterprise", "Partner")
+# The billing system is the master of these names (the billing simulator seeds the same ones), so
+# a CRM record the integration core reads maps onto billing's reference data.
+CYCLES = ("Monthly on the 1st", "Quarterly", "Yearly")
+CATEGORIES = ("Enterprise", "Small business", "Wholesale")
 FAMILIES = ("Subscription", "Usage", "One-Time", "Services")
 TITLES = ("CFO", "Controller", "Accounts Payable", "IT Director", "Procurement Manager", "CEO")
 
