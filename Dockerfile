@@ -6,6 +6,7 @@ COPY pyproject.toml README.md ./
 COPY simulators ./simulators
 COPY integration ./integration
 COPY contracts ./contracts
+COPY sandbox ./sandbox
 COPY loadtests ./loadtests
 COPY q2c ./q2c
 RUN pip install --no-cache-dir '.[load,verify]'

@@ -11,17 +11,17 @@ from typing import Annotated, Any, Literal
 from aiohttp import web
 from pydantic import Field
 
+from contracts.models import StrictModel
+from contracts.problem import Problem
+from contracts.problem_http import read_model
+
+# The id format is Salesforce's (15 characters, or 18 with a case checksum); the simulator's
+# implementation of it is the reference, and a pure function.
+from contracts.salesforce_ids import normalize as normalize_id
 from integration.core import CORE, Core
 from integration.engine import LINK, SYNC
 from integration.flows.link import select_accounts
 from integration.reconcile import reconcile
-from simulators.kit.models import StrictModel
-from simulators.kit.problem import Problem
-from simulators.kit.problem_http import read_model
-
-# The id format is Salesforce's (15 characters, or 18 with a case checksum); the simulator's
-# implementation of it is the reference, and a pure function.
-from simulators.salesforce.models.ids import normalize as normalize_id
 
 SalesforceId = Annotated[str, Field(pattern=r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$")]
 

@@ -9,27 +9,28 @@ from typing import Any
 
 from aiohttp import web
 
+from contracts import defaults
+from contracts.problem import Problem
 from integration.clients.billing import BillingClient
 from integration.clients.salesforce import SalesforceClient
 from integration.engine import Engine, EngineSettings
 from integration.flows.context import FlowContext, FlowSettings
 from integration.metrics import CoreMetrics
 from integration.store import Store
-from simulators.kit.problem import Problem
 
 WEBHOOK_EVENT_TYPES = ["invoice.*", "payment.*", "account.*"]
 
 
 @dataclass(frozen=True)
 class CoreSettings:
-    salesforce_url: str = "http://127.0.0.1:8701"
-    salesforce_client_id: str = "q2c-local-client"
-    salesforce_client_secret: str = "q2c-local-secret"
+    salesforce_url: str = f"http://{defaults.DEFAULT_HOST}:{defaults.SALESFORCE_PORT}"
+    salesforce_client_id: str = defaults.SALESFORCE_CLIENT_ID
+    salesforce_client_secret: str = defaults.SALESFORCE_CLIENT_SECRET
     salesforce_ca_file: str | None = None
-    billing_url: str = "http://127.0.0.1:8702"
-    billing_api_key: str = "q2c-billing-key"
-    api_token: str = "q2c-core-token"
-    state_dir: Path = Path(".q2c")
+    billing_url: str = f"http://{defaults.DEFAULT_HOST}:{defaults.BILLING_PORT}"
+    billing_api_key: str = defaults.BILLING_API_KEY
+    api_token: str = defaults.CORE_API_TOKEN
+    state_dir: Path = defaults.STATE_DIR
     store_path: Path | None = None  # default: <state_dir>/core.sqlite3
     public_url: str | None = None  # where billing delivers webhooks; None: register later
     webhook_secrets: tuple[str, ...] = ()  # extra secrets to accept (an endpoint registered by hand)

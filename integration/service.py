@@ -14,6 +14,9 @@ from aiohttp.typedefs import Handler
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from contracts import spec_text
+from contracts.problem import Problem
+from contracts.problem_http import ProblemDialect, problem_response
+from contracts.signing import WebhookVerificationError, verify
 from integration.actions import add_action_routes
 from integration.clients.billing import BillingApiError, BillingClient, BillingConfig
 from integration.clients.salesforce import SalesforceClient, SalesforceConfig
@@ -23,9 +26,6 @@ from integration.flows.context import FlowContext
 from integration.mapping import load_mapping
 from integration.metrics import CoreMetrics
 from integration.store import open_store
-from simulators.kit.problem import Problem
-from simulators.kit.problem_http import ProblemDialect, problem_response
-from simulators.kit.signing import WebhookVerificationError, verify
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 API and metrics, a CRM user of the Salesforce REST API and a billing API client.
 
 They run inside locust processes (gevent-patched ``requests``), so they import nothing from
-``simulators``, ``integration`` or ``q2c.system``: locust registers a locustfile under its file
+``simulators``, ``integration`` or ``sandbox.system``: locust registers a locustfile under its file
 name, and ``loadtests/locustfiles/simulators.py`` would shadow the ``simulators`` package.
 """
 
@@ -18,6 +18,8 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
+
+from contracts import defaults
 
 SALESFORCE_FAMILY = "DailyApiRequests"
 BILLING_FAMILY = "billing_api"
@@ -49,10 +51,10 @@ class Targets:
     salesforce_url: str
     billing_url: str
     core_url: str
-    core_token: str = "q2c-core-token"
-    billing_api_key: str = "q2c-billing-key"
-    salesforce_client_id: str = "q2c-local-client"
-    salesforce_client_secret: str = "q2c-local-secret"
+    core_token: str = defaults.CORE_API_TOKEN
+    billing_api_key: str = defaults.BILLING_API_KEY
+    salesforce_client_id: str = defaults.SALESFORCE_CLIENT_ID
+    salesforce_client_secret: str = defaults.SALESFORCE_CLIENT_SECRET
 
 
 class ControlPlane:
@@ -217,7 +219,7 @@ class Billing:
 
 
 def order_body(account_id: str, product_id: str, quantity: int = 1) -> dict[str, Any]:
-    """One new service on an account (the shape ``q2c.scenario.order_services`` sends)."""
+    """One new service on an account (the shape ``sandbox.scenario.order_services`` sends)."""
     return {
         "account_id": account_id,
         "external_id": f"load-order-{account_id}",

@@ -38,6 +38,7 @@ import requests
 from locust import events
 from locust.runners import MasterRunner, WorkerRunner
 
+from contracts import defaults
 from loadtests import gates as gating
 from loadtests.clients import LOAD_WEBHOOK_SECRET, Billing, ControlPlane, Core, SalesforceUser, Targets, dumps
 
@@ -177,8 +178,8 @@ def add_options(parser: Any) -> None:
         default="http://127.0.0.1:8703",
         help="Integration core base URL",
     )
-    group.add_argument("--q2c-core-token", env_var="Q2C_CORE_TOKEN", default="q2c-core-token")
-    group.add_argument("--q2c-billing-api-key", default="q2c-billing-key")
+    group.add_argument("--q2c-core-token", env_var="Q2C_CORE_TOKEN", default=defaults.CORE_API_TOKEN)
+    group.add_argument("--q2c-billing-api-key", default=defaults.BILLING_API_KEY)
     group.add_argument(
         "--q2c-webhook-secret",
         default=LOAD_WEBHOOK_SECRET,

@@ -1,6 +1,6 @@
 """The system under load, in its own process (``python -m loadtests.serve``): the Salesforce
 simulator, the billing simulator and the integration core in one event loop on free ports, as
-``q2c up`` runs them (``q2c.runtime.run_system``), with the settings a load run needs:
+``q2c up`` runs them (``sandbox.runtime.run_system``), with the settings a load run needs:
 
 - billing unthrottled (no 25/s rate limit: the gates measure calls, not the limiter);
 - the Salesforce org's daily API allocation raised, so long capacity runs are not cut off;
@@ -23,8 +23,8 @@ from rich.console import Console
 from integration.core import CoreSettings
 from integration.flows.context import FlowSettings
 from loadtests.clients import LOAD_WEBHOOK_SECRET
-from q2c.runtime import run_system
-from q2c.system import SystemOptions
+from sandbox.runtime import run_system
+from sandbox.system import SystemOptions
 from simulators.billing.app import BillingSettings
 from simulators.salesforce.app import SalesforceSettings
 from simulators.salesforce.models.orgs import OrgSpec

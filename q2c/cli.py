@@ -9,8 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from q2c import config as defaults
-from q2c.config import RuntimeConfig, parse_hosts
+from contracts import defaults
 from q2c.options import (
     DEFAULT_CORE_URL,
     DEFAULT_WEBHOOK_HOSTS,
@@ -36,6 +35,7 @@ from q2c.options import (
     StateDirOpt,
     WebhookHostsOpt,
 )
+from sandbox.config import RuntimeConfig, parse_hosts
 
 app = typer.Typer(
     name="q2c",
@@ -112,8 +112,8 @@ def up(
     billing_accounts: BillingAccountsOpt = None,
 ) -> None:
     """Run the Salesforce simulator, the billing simulator and the integration core in one process."""
-    from q2c.runtime import billing_settings, run_system, salesforce_settings
-    from q2c.system import SystemOptions
+    from sandbox.runtime import billing_settings, run_system, salesforce_settings
+    from sandbox.system import SystemOptions
 
     config = _config(
         host=host,
@@ -164,7 +164,7 @@ def salesforce(
     session_timeout: SessionTimeoutOpt = None,
 ) -> None:
     """Run the Salesforce simulator alone (port 8701)."""
-    from q2c.runtime import run_components, salesforce_spec
+    from sandbox.runtime import run_components, salesforce_spec
 
     config = _config(
         host=host,
@@ -204,7 +204,7 @@ def billing(
     accounts: BillingAccountsOpt = None,
 ) -> None:
     """Run the billing simulator alone (port 8702)."""
-    from q2c.runtime import billing_spec, run_components
+    from sandbox.runtime import billing_spec, run_components
 
     config = _config(
         host=host,
@@ -310,7 +310,7 @@ def core(
     from integration.core import CoreSettings
     from integration.engine import EngineSettings
     from integration.flows.context import FlowSettings
-    from q2c.runtime import core_spec, run_components
+    from sandbox.runtime import core_spec, run_components
 
     config = _config(
         host=host,

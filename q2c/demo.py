@@ -26,12 +26,12 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from contracts import defaults
 from integration.clients.salesforce import SalesforceClient, SalesforceConfig
 from integration.core import CoreSettings
-from q2c import config as defaults
-from q2c import scenario
 from q2c.actions_cli import call_core
-from q2c.system import System, SystemOptions
+from sandbox import scenario
+from sandbox.system import System, SystemOptions
 from simulators.billing.app import BillingSettings
 from simulators.salesforce.app import SalesforceSettings
 

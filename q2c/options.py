@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from q2c import config as defaults
+from contracts import defaults
 
 HostOpt = Annotated[str, typer.Option("--host", envvar="Q2C_HOST", help="Interface to bind.")]
 SeedOpt = Annotated[int, typer.Option("--seed", envvar="Q2C_SEED", min=0, help="Seed for ids and data.")]

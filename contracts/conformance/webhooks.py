@@ -31,7 +31,7 @@ from contracts.conformance.listener import Delivery, Listener, Probe
 from contracts.conformance.results import Exchange
 from contracts.conformance.scenarios_billing import bill
 from contracts.conformance.spec import schema_errors
-from simulators.kit.signing import WebhookVerificationError, verify
+from contracts.signing import WebhookVerificationError, verify
 
 TRIGGERED = ("account.created", "service.activated", "order.completed", "invoice.posted")
 TIMESTAMP_TOLERANCE = 300

@@ -19,12 +19,12 @@ import aiohttp
 from rich.console import Console
 from rich.table import Table
 
+from contracts import defaults
 from integration.clients.salesforce import SalesforceClient, SalesforceConfig
 from integration.core import CoreSettings
 from integration.flows.context import FlowSettings
-from q2c import config as defaults
-from q2c import scenario
-from q2c.system import System, SystemOptions
+from sandbox import scenario
+from sandbox.system import System, SystemOptions
 from simulators.billing.app import BillingSettings
 
 

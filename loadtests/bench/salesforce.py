@@ -34,13 +34,14 @@ from aiohttp import web
 from rich.console import Console
 from rich.table import Table
 
+from contracts import defaults
 from simulators.kit.serve import AppSpec, start_app, stop_apps
 
 START = datetime(2026, 3, 1, tzinfo=UTC)
 CONCURRENCY = 16
 ROUNDS = 3
 BATCH = 200
-USER = "admin@q2c.local"
+USER = defaults.SALESFORCE_USERNAME
 GOALS = {
     "get_by_id_ratio": 0.5,
     "composite_upsert_records_per_second": 20_000.0,
@@ -178,10 +179,10 @@ async def _peer(*args: str) -> dict[str, Any]:
 async def _token(url: str) -> str:
     form = {
         "grant_type": "password",
-        "client_id": "q2c-local-client",
-        "client_secret": "q2c-local-secret",
+        "client_id": defaults.SALESFORCE_CLIENT_ID,
+        "client_secret": defaults.SALESFORCE_CLIENT_SECRET,
         "username": USER,
-        "password": "q2c-passwordq2c-token",
+        "password": defaults.SALESFORCE_PASSWORD + defaults.SALESFORCE_SECURITY_TOKEN,
     }
     async with (
         aiohttp.ClientSession() as http,

@@ -75,7 +75,7 @@ def first_of_next_month(moment: datetime) -> datetime:
 
 
 def prepare(run: Run) -> None:
-    from q2c.scenario import plan_accounts  # Faker only: no simulators, no integration flows
+    from sandbox.scenario import plan_accounts  # Faker only: no simulators, no integration flows
 
     accounts = int(run.workload["accounts"])
     now = datetime.fromisoformat(run.billing_sim.now())

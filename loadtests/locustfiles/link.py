@@ -2,7 +2,7 @@
 
 Before the run (master only): a fresh org and billing tenant (``/__sim/seed``), then
 ``workload.accounts`` link-requesting Accounts created through sObject Collections as a CRM
-import would (``q2c.scenario.plan_accounts``, as ``q2c bench link`` does), then the meters'
+import would (``sandbox.scenario.plan_accounts``, as ``q2c bench link`` does), then the meters'
 baselines. The accounts' Ids, in batches of ``workload.batch``, are shared out among the users
 (across workers too); each user posts ``/actions/link {account_ids, wait: true}`` per batch and
 the run ends when every batch is linked.
@@ -20,6 +20,7 @@ from typing import Any
 from locust import FastHttpUser, constant, task
 from locust.exception import StopUser
 
+from contracts import defaults
 from loadtests.clients import BILLING_FAMILY, SALESFORCE_FAMILY, Targets
 from loadtests.gates import meter_all_time
 from loadtests.harness import Measurement, Run, Scenario, WorkPool, empty, install, percentile_ms, ratio
@@ -32,7 +33,7 @@ class LinkUser(FastHttpUser):
     wait_time = constant(0)
     network_timeout = 300.0
     connection_timeout = 30.0
-    token = "q2c-core-token"
+    token = defaults.CORE_API_TOKEN
 
     @task
     def link_batch(self) -> None:
@@ -60,7 +61,7 @@ def configure_users(targets: Targets, workload: Mapping[str, Any]) -> None:
 
 
 def prepare(run: Run) -> None:
-    from q2c.scenario import plan_accounts  # Faker only: no simulators, no integration flows
+    from sandbox.scenario import plan_accounts  # Faker only: no simulators, no integration flows
 
     accounts, size = int(run.workload["accounts"]), int(run.workload["batch"])
     planned = plan_accounts(accounts, seed=int(run.workload["seed"]), prospect_share=0, incomplete_share=0)

@@ -24,6 +24,7 @@ from urllib.parse import quote, urlencode
 
 from locust import FastHttpUser, between, task
 
+from contracts import defaults
 from loadtests.clients import API_VERSION, BILLING_FAMILY, SALESFORCE_FAMILY, Targets, order_body
 from loadtests.gates import meter_all_time
 from loadtests.harness import Measurement, Run, Scenario, endpoint_table, install
@@ -44,8 +45,8 @@ class SalesforceApiUser(FastHttpUser):
     """A CRM integration: reads by id, SOQL, small updates, creates, collections."""
 
     wait_time = between(0.0, 0.01)
-    client_id = "q2c-local-client"
-    client_secret = "q2c-local-secret"
+    client_id = defaults.SALESFORCE_CLIENT_ID
+    client_secret = defaults.SALESFORCE_CLIENT_SECRET
 
     def on_start(self) -> None:
         self.number = user_number(self.environment)
@@ -132,7 +133,7 @@ class BillingApiUser(FastHttpUser):
     """A billing client: account, summary and invoice reads, the catalog, orders."""
 
     wait_time = between(0.0, 0.01)
-    api_key = "q2c-billing-key"
+    api_key = defaults.BILLING_API_KEY
 
     def on_start(self) -> None:
         self.number = user_number(self.environment)

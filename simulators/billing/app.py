@@ -16,6 +16,7 @@ from datetime import datetime
 
 from aiohttp import web
 
+from contracts.problem_http import ProblemDialect
 from simulators.billing.api import serialize
 from simulators.billing.api.calls import Handler, caller_of
 from simulators.billing.api.routes import HANDLERS, add_routes
@@ -32,7 +33,6 @@ from simulators.billing.models.events import Event
 from simulators.billing.models.seed import CONTROL_SEED_MAXIMUMS, SEED_DEFAULTS
 from simulators.billing.models.system import BillingSystem, EngineSettings
 from simulators.kit import Clock, Outbox, SimKit, create_sim_app
-from simulators.kit.problem_http import ProblemDialect
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Machinery both simulators share: virtual clock, meter, faults, journal, webhook outbox, the
 single request pipeline, the ``/__sim`` control plane and ``serve()``."""
 
+from contracts.problem import Problem
 from simulators.kit.app import create_sim_app
 from simulators.kit.clock import Clock, ClockError
 from simulators.kit.faults import FaultRuleSpec, Faults
@@ -9,7 +10,6 @@ from simulators.kit.journal import Journal
 from simulators.kit.meter import LimitExceeded, Meter, MeterReading, RateLimiter
 from simulators.kit.outbox import Outbox, OutboxError
 from simulators.kit.pipeline import CONTEXT, RequestContext
-from simulators.kit.problem import Problem
 from simulators.kit.serve import AppSpec, RunningApp, serve, start_app, stop_apps
 from simulators.kit.sim import KIT, SimKit, SimulatorState
 

@@ -15,12 +15,12 @@ from aiohttp import web
 from pydantic import Field, field_validator
 
 from contracts import load_spec
+from contracts.models import JsonDatetime, JsonInt, StrictModel
+from contracts.problem import Problem
+from contracts.problem_http import query_model, read_model
 from simulators.kit.clock import ClockError
 from simulators.kit.faults import FaultRuleSpec
-from simulators.kit.models import JsonDatetime, JsonInt, StrictModel
 from simulators.kit.outbox import Delivery, OutboxError
-from simulators.kit.problem import Problem
-from simulators.kit.problem_http import query_model, read_model
 from simulators.kit.sim import KIT, SimKit
 
 MAX_SEED = 2**63 - 1

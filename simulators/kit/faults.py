@@ -20,7 +20,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from simulators.kit.models import JsonInt, StrictModel, StrictVariant
+from contracts.models import JsonInt, StrictModel, StrictVariant
 
 FAULT_HEADER = "X-Sim-Fault"
 MAX_LATENCY_MS = 30_000.0

@@ -25,8 +25,8 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from contracts.signing import generate_secret, secret_key, webhook_headers
 from simulators.kit.clock import Clock
-from simulators.kit.signing import generate_secret, secret_key, webhook_headers
 
 log = logging.getLogger(__name__)
 

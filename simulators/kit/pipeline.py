@@ -17,9 +17,9 @@ from typing import Protocol
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
+from contracts.problem import Problem
+from contracts.problem_http import ProblemDialect
 from simulators.kit.faults import FAULT_HEADER, LatencyEffect, RequestFacts, ResetEffect, StatusEffect
-from simulators.kit.problem import Problem
-from simulators.kit.problem_http import ProblemDialect
 from simulators.kit.sim import KIT, SimKit
 
 log = logging.getLogger(__name__)

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import trustme
 
+from contracts import defaults
+
 CA_CERT = "ca.pem"
 CA_KEY = "ca-key.pem"
 JWT_KEY = "jwt-private-key.pem"
@@ -53,7 +55,7 @@ def server_context(state_dir: Path, names: Sequence[str] = LOOPBACK_NAMES) -> ss
     return context
 
 
-def jwt_credentials(state_dir: Path, subject: str = "q2c-local-client") -> tuple[Path, str]:
+def jwt_credentials(state_dir: Path, subject: str = defaults.SALESFORCE_CLIENT_ID) -> tuple[Path, str]:
     """The default connected app's JWT key pair: (private key path, certificate PEM)."""
     key_path, cert_path = state_dir / JWT_KEY, state_dir / JWT_CERT
     if not (key_path.exists() and cert_path.exists()):

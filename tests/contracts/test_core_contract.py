@@ -1,6 +1,6 @@
 """schemathesis, all phases and all checks, against the integration core's own API.
 
-The core needs Salesforce and billing behind it, so the whole system runs (``q2c.system.System``,
+The core needs Salesforce and billing behind it, so the whole system runs (``sandbox.system.System``,
 three apps on free loopback ports) in a background thread with its own event loop, the way a
 deployed core would be fuzzed from outside.
 """
@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from contracts import defaults
 from contracts.gate import run_gate, schemathesis_command
-from q2c import config as defaults
-from q2c.system import System, SystemOptions
+from sandbox.system import System, SystemOptions
 from simulators.billing.app import BillingSettings
 from simulators.salesforce.app import SalesforceSettings
 

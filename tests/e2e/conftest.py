@@ -12,10 +12,10 @@ from typing import Any
 import aiohttp
 import pytest
 
+from contracts import defaults
 from integration.clients.billing import BillingClient, BillingConfig
 from integration.clients.salesforce import SalesforceClient, SalesforceConfig
-from q2c import config as defaults
-from q2c.system import System, SystemOptions
+from sandbox.system import System, SystemOptions
 from simulators.billing.app import BillingSettings
 from simulators.salesforce.app import SalesforceSettings
 

@@ -3,7 +3,7 @@
 import math
 from datetime import timedelta
 
-from q2c import scenario
+from sandbox import scenario
 from tests.e2e.conftest import Sandbox
 
 N = 2000

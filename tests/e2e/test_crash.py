@@ -12,10 +12,10 @@ from typing import Any
 import aiohttp
 import pytest
 
+from contracts import defaults
 from integration.clients.billing import BillingClient, BillingConfig
 from integration.clients.salesforce import SalesforceClient, SalesforceConfig
-from q2c import config as defaults
-from q2c import scenario
+from sandbox import scenario
 from simulators.billing.app import BillingSettings
 from simulators.billing.app import create_app as billing_app
 from simulators.salesforce.app import create_app as salesforce_app

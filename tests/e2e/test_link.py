@@ -1,6 +1,6 @@
 """Account linking end to end: the link rules of DESIGN.md, against both simulators."""
 
-from q2c import scenario
+from sandbox import scenario
 from tests.e2e.conftest import Sandbox
 
 ACCOUNT_FIELDS = (

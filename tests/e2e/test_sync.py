@@ -4,8 +4,8 @@ the core, Salesforce matching billing afterwards."""
 from datetime import timedelta
 from decimal import Decimal
 
-from q2c import scenario
 from q2c.demo import first_of_next_month
+from sandbox import scenario
 from tests.e2e.conftest import Sandbox
 
 FINANCIALS = (

@@ -10,10 +10,10 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from q2c import scenario
-from q2c.system import SystemOptions
+from contracts.signing import webhook_headers
+from sandbox import scenario
+from sandbox.system import SystemOptions
 from simulators.billing.app import BillingSettings
-from simulators.kit.signing import webhook_headers
 from simulators.salesforce.app import SalesforceSettings
 from tests.e2e.conftest import Sandbox, make_sandbox
 

@@ -1,7 +1,7 @@
 import json
 import logging
 
-from q2c.logs import JsonFormatter, redact
+from sandbox.logs import JsonFormatter, redact
 
 
 def test_log_lines_are_json_and_secrets_are_redacted() -> None:

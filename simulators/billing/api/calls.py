@@ -28,6 +28,8 @@ from typing import Any
 
 from aiohttp import web
 
+from contracts.problem import Problem
+from contracts.problem_http import problem_response
 from simulators.billing.api.contract import (
     OperationSpec,
     check_path,
@@ -39,8 +41,6 @@ from simulators.billing.api.contract import (
 from simulators.billing.api.idempotency import REPLAYED_HEADER, StoredResponse, fingerprint
 from simulators.billing.api.state import BILLING_API, BillingApi
 from simulators.kit.pipeline import CONTEXT
-from simulators.kit.problem import Problem
-from simulators.kit.problem_http import problem_response
 
 FAMILY = "billing_api"
 CALLER_HEADER = "X-Q2C-Client"

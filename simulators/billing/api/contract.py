@@ -16,8 +16,8 @@ from functools import cache
 from typing import Any
 
 from contracts import load_spec, spec_text
+from contracts.problem import Problem
 from simulators.billing.api.validation import Check, Compiler, Violation
-from simulators.kit.problem import Problem
 
 CONTRACT = "billing-adapter"
 METHODS = ("get", "post", "put", "patch", "delete")

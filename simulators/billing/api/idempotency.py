@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from simulators.kit.problem import Problem
+from contracts.problem import Problem
 
 RETENTION = timedelta(hours=24)
 HEADER = "Idempotency-Key"

@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from contracts import defaults
 from simulators.billing.api.idempotency import IdempotencyStore
 from simulators.billing.models.system import BillingSystem
 from simulators.kit import RateLimiter, SimKit
 
-DEFAULT_API_KEY = "q2c-billing-key"
+DEFAULT_API_KEY = defaults.BILLING_API_KEY
 DEFAULT_RATE = 25.0
 DEFAULT_BURST = 50
 

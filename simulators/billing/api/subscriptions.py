@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from contracts.problem import Problem
 from simulators.billing.api import serialize
 from simulators.billing.models.events import EVENT_TYPES, Event
 from simulators.billing.models.system import BillingSystem
 from simulators.kit.clock import Clock
 from simulators.kit.outbox import Delivery, Outbox, OutboxError, WebhookEndpoint
-from simulators.kit.problem import Problem
 
 DEFAULT_OVERLAP = timedelta(hours=24)
 _FAMILIES = frozenset(t.split(".", 1)[0] for t in EVENT_TYPES)

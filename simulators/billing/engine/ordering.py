@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
+from contracts.problem import Problem
 from simulators.billing.engine import changes
 from simulators.billing.engine.charging import add_charge, ensure_anchor, recharge
 from simulators.billing.engine.cycles import ONE_DAY
@@ -26,7 +27,6 @@ from simulators.billing.models import errors
 from simulators.billing.models.accounts import Account
 from simulators.billing.models.orders import ItemError, Order, OrderItem, OrderItemDraft
 from simulators.billing.models.services import Service
-from simulators.kit.problem import Problem
 
 BillNow = Callable[[Account], object]
 

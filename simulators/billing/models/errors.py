@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from simulators.kit.problem import Problem
+from contracts.problem import Problem
 
 # 400: request values the schema cannot catch.
 MISSING_FIELD = "missing_field"

@@ -17,6 +17,7 @@ from typing import Literal
 
 from faker import Faker
 
+from contracts.problem import Problem
 from simulators.billing.engine import accounts as account_rules
 from simulators.billing.engine import aging, bill_run, ordering, renewals, summary
 from simulators.billing.engine import payments as payment_engine
@@ -46,7 +47,6 @@ from simulators.billing.models.seed import (
 from simulators.billing.models.services import EtlQuote, Service
 from simulators.kit.clock import Clock
 from simulators.kit.ids import IdFactory
-from simulators.kit.problem import Problem
 
 __all__ = ["BillingSystem", "EngineSettings"]
 

@@ -22,7 +22,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-from q2c import config as defaults
+from contracts import defaults
 from simulators.salesforce.errors import OAuthError, SalesforceError
 from simulators.salesforce.models import ids
 from simulators.salesforce.models.bulk import BulkJobs
@@ -42,7 +42,7 @@ class UserSpec:
     security_token: str
     first_name: str = "Q2C"
     last_name: str = "Admin"
-    email: str = "admin@q2c.local"
+    email: str = defaults.SALESFORCE_USERNAME
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ class ConnectedAppSpec:
 
 @dataclass(frozen=True)
 class OrgSpec:
-    name: str = "Q2C Sandbox"
+    name: str = defaults.SALESFORCE_ORG_NAME
     users: tuple[UserSpec, ...] = (
         UserSpec(
             defaults.SALESFORCE_USERNAME,

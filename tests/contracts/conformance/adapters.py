@@ -17,7 +17,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from simulators.kit.signing import sign, webhook_headers
+from contracts.signing import sign, webhook_headers
 
 HOP_HEADERS = {"host", "content-length", "transfer-encoding", "connection", "content-encoding", "keep-alive"}
 VALID_KEY = "q2c-billing-key"

@@ -5,10 +5,10 @@ from collections.abc import Mapping
 import pytest
 from aiohttp import web
 
+from contracts.problem import Problem
+from contracts.problem_http import ProblemDialect
 from simulators.kit import KIT, Clock, SimKit, create_sim_app
 from simulators.kit.pipeline import CONTEXT
-from simulators.kit.problem import Problem
-from simulators.kit.problem_http import ProblemDialect
 from simulators.salesforce.errors import SalesforceDialect, SalesforceError
 
 DIALECT = web.AppKey("tiny_dialect", str)

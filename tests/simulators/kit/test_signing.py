@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 import pytest
 from standardwebhooks import Webhook
 
-from simulators.kit.signing import (
+from contracts.signing import (
     WebhookVerificationError,
     generate_secret,
     secret_key,

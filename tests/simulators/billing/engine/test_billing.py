@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
+from contracts.problem import Problem
 from simulators.billing.models.system import BillingSystem, EngineSettings
 from simulators.kit.clock import Clock
-from simulators.kit.problem import Problem
 from tests.simulators.billing.engine.helpers import new_account, subscribe, usd
 
 

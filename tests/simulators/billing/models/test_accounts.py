@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from contracts.problem import Problem
 from simulators.billing.models.accounts import AccountChanges, Address
 from simulators.billing.models.system import BillingSystem
-from simulators.kit.problem import Problem
 from tests.simulators.billing.engine.helpers import account_draft, new_account, subscribe
 
 

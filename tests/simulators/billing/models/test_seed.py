@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
+from contracts.problem import Problem
 from simulators.billing.models.system import BillingSystem
 from simulators.kit.clock import Clock
 from simulators.kit.ids import IdFactory
-from simulators.kit.problem import Problem
 from tests.simulators.billing.engine.helpers import START, usd
 
 

@@ -1,5 +1,5 @@
 """RFC 9457 problem details: the one error type of the control plane, the billing contract and the
-integration core. Plain Python (no aiohttp), so models may raise it; ``simulators.kit.problem_http``
+integration core. Plain Python (no aiohttp), so models may raise it; ``contracts.problem_http``
 renders it, in exactly one place."""
 
 from __future__ import annotations

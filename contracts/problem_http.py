@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from simulators.kit.problem import PROBLEM_CONTENT_TYPE, Problem, parse_json_bytes, validation_problem
+from contracts.problem import PROBLEM_CONTENT_TYPE, Problem, parse_json_bytes, validation_problem
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 

@@ -1,6 +1,6 @@
 """Runtime configuration shared by ``q2c up`` and the single-component commands.
 
-Documented local defaults (like LocalStack's well-known test credentials); every value can be
+The documented local defaults themselves live in ``contracts.defaults``; every value can be
 overridden by a flag or a ``Q2C_*`` environment variable.
 """
 
@@ -9,21 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_SEED = 42
-SALESFORCE_PORT = 8701
-BILLING_PORT = 8702
-CORE_PORT = 8703
-STATE_DIR = Path(".q2c")
-WEBHOOK_HOSTS = ("127.0.0.1", "localhost", "::1")
-
-SALESFORCE_USERNAME = "admin@q2c.local"
-SALESFORCE_PASSWORD = "q2c-password"
-SALESFORCE_SECURITY_TOKEN = "q2c-token"
-SALESFORCE_CLIENT_ID = "q2c-local-client"
-SALESFORCE_CLIENT_SECRET = "q2c-local-secret"
-BILLING_API_KEY = "q2c-billing-key"
-CORE_API_TOKEN = "q2c-core-token"
+from contracts.defaults import (
+    BILLING_PORT,
+    CORE_PORT,
+    DEFAULT_HOST,
+    DEFAULT_SEED,
+    SALESFORCE_PORT,
+    STATE_DIR,
+    WEBHOOK_HOSTS,
+)
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,12 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from contracts import defaults
 from integration.core import CoreSettings
 from integration.service import create_app as create_core_app
-from q2c import config as defaults
-from q2c.config import RuntimeConfig
-from q2c.logs import configure as configure_logs
-from q2c.system import System, SystemOptions, with_tls
+from sandbox.config import RuntimeConfig
+from sandbox.logs import configure as configure_logs
+from sandbox.system import System, SystemOptions, with_tls
 from simulators.billing.app import BillingSettings
 from simulators.billing.app import create_app as create_billing_app
 from simulators.kit.serve import AppSpec, RunningApp, serve
