@@ -4,7 +4,7 @@ import math
 from datetime import timedelta
 
 from sandbox import scenario
-from tests.e2e.conftest import Sandbox
+from tests.support.sandbox import Sandbox
 
 N = 2000
 

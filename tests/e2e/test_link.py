@@ -1,7 +1,7 @@
 """Account linking end to end: the link rules of DESIGN.md, against both simulators."""
 
 from sandbox import scenario
-from tests.e2e.conftest import Sandbox
+from tests.support.sandbox import Sandbox
 
 ACCOUNT_FIELDS = (
     "Id, Type, BillingCountry, Billing_Account_Number__c, Billing_Account_Id__c, Billing_Sync_Status__c, "

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from q2c.demo import first_of_next_month
 from sandbox import scenario
-from tests.e2e.conftest import Sandbox
+from tests.support.sandbox import Sandbox
 
 FINANCIALS = (
     "Id, Total_Amount_Billed__c, First_Invoice_Amount__c, First_Invoice_Date__c, Latest_Invoice_Amount__c, "

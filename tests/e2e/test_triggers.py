@@ -15,7 +15,7 @@ from sandbox import scenario
 from sandbox.system import SystemOptions
 from simulators.billing.app import BillingSettings
 from simulators.salesforce.app import SalesforceSettings
-from tests.e2e.conftest import Sandbox, make_sandbox
+from tests.support.sandbox import Sandbox, make_sandbox
 
 EVENT = {"id": "evt_test_1", "type": "invoice.posted", "account_id": "acct_x", "data": {}}
 

@@ -15,10 +15,10 @@ from aiohttp import web
 from typer.testing import CliRunner
 
 from q2c.cli import app
+from tests.support.conformance import API_KEY
 from tests.support.servers import running_app
 
 from .adapters import Adapter, Answer, Forward
-from .conftest import API_KEY
 
 
 def _verify(*args: str) -> tuple[int, str]:

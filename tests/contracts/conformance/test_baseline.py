@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
+from tests.support.conformance import verify_against
+
 from .adapters import BROKEN, Adapter
-from .conftest import verify_against
 
 Proxied = Callable[[type[Adapter]], Any]
 

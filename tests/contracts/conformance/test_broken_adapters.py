@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from tests.support.conformance import verify_against, with_fuzz
+
 from .adapters import BROKEN, Adapter, Answer, Forward, problem
-from .conftest import verify_against, with_fuzz
 
 # broken rule -> the checks that must fail for it
 EXPECTED: dict[str, set[str]] = {

@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 
 from simulators.billing.app import create_app
+from tests.support.conformance import SIM_SETTINGS, verify_against, with_fuzz
 from tests.support.servers import running_app
-
-from .conftest import SIM_SETTINGS, verify_against, with_fuzz
 
 OPERATIONS = ("createAccount", "getAccount", "listAccounts", "getAccountSummary")
 # A rate limit answers by wall-clock pace, so only an unthrottled target replays exactly.

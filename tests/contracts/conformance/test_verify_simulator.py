@@ -16,9 +16,8 @@ from typer.testing import CliRunner
 from contracts.conformance.spec import billing_contract
 from q2c.cli import app
 from simulators.billing.app import create_app
+from tests.support.conformance import API_KEY, BURST, SIM_SETTINGS
 from tests.support.servers import running_app
-
-from .conftest import API_KEY, BURST, SIM_SETTINGS
 
 # One full run (every stage) shared by the module: it belongs to the contract gate (`make contract`).
 pytestmark = [pytest.mark.slow, pytest.mark.contract]

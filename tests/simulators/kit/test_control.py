@@ -6,7 +6,7 @@ import pytest
 from aiohttp import web
 from pytest_aiohttp import AiohttpClient
 
-from tests.simulators.kit.conftest import build
+from tests.support.tiny_sim import build
 
 PROBLEM = "application/problem+json"
 

@@ -4,7 +4,7 @@ import aiohttp
 import pytest
 from pytest_aiohttp import AiohttpClient
 
-from tests.simulators.kit.conftest import build
+from tests.support.tiny_sim import build
 
 
 async def test_injected_fault_is_rendered_in_the_vendor_dialect(aiohttp_client: AiohttpClient) -> None:

@@ -7,7 +7,7 @@ import hashlib
 import hmac
 from xml.dom import minidom
 
-from tests.simulators.salesforce.conftest import SfClient
+from tests.support.salesforce import SfClient
 
 TOKEN_URL = "/services/oauth2/token"
 PASSWORD_FORM = {

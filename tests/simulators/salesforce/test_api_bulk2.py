@@ -9,7 +9,7 @@ import csv
 import io
 from typing import Any
 
-from tests.simulators.salesforce.conftest import SfClient
+from tests.support.salesforce import SfClient
 
 CSV = {"Content-Type": "text/csv"}
 

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from tests.simulators.salesforce.conftest import SfClient, oauth_token
+from tests.support.salesforce import SfClient, oauth_token
 
 TINY = ("ops@tiny.local", "tiny-passwordtiny-token", "tiny-client", "tiny-secret")
 

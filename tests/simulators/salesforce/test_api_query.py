@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from tests.simulators.salesforce.conftest import SfClient, oauth_token
+from tests.support.salesforce import SfClient, oauth_token
 
 
 def q(soql: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from tests.simulators.salesforce.conftest import SfClient
+from tests.support.salesforce import SfClient
 
 NOT_FOUND = {"message": "The requested resource does not exist", "errorCode": "NOT_FOUND"}
 INVALID_SESSION = [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
@@ -254,7 +254,7 @@ async def test_updated_and_deleted_windows(sf: SfClient) -> None:
 
 
 async def test_orgs_are_isolated(sf: SfClient) -> None:
-    from tests.simulators.salesforce.conftest import oauth_token
+    from tests.support.salesforce import oauth_token
 
     tiny = await oauth_token(
         sf.client, "ops@tiny.local", "tiny-passwordtiny-token", "tiny-client", "tiny-secret"

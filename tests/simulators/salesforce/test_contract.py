@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from contracts import spec_path
-from tests.simulators.salesforce.conftest import ROOT, LiveSalesforce
+from tests.support.salesforce import ROOT, LiveSalesforce
 
 pytestmark = pytest.mark.slow
 

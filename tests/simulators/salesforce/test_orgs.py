@@ -15,7 +15,7 @@ from simulators.salesforce.errors import OAuthError, SalesforceError
 from simulators.salesforce.models.orgs import ConnectedAppSpec, OrgSpec, load_public_key
 from simulators.salesforce.models.schema import load_schema
 from simulators.salesforce.models.state import SalesforceState
-from tests.simulators.salesforce.conftest import START, TINY_ORG
+from tests.support.salesforce_live import START, TINY_ORG
 
 
 async def test_password_login_needs_the_security_token(sf_state: SalesforceState) -> None:

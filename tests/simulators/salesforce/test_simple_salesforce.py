@@ -21,7 +21,7 @@ from simple_salesforce.exceptions import (
     SalesforceResourceNotFound,
 )
 
-from tests.simulators.salesforce.conftest import LiveSalesforce
+from tests.support.salesforce import LiveSalesforce
 
 pytestmark = pytest.mark.slow
 

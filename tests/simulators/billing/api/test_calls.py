@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from simulators.billing.api.contract import contract_text
-
-from .conftest import AUTH, Client, MakeClient, account_body, call
+from tests.support.billing_api import AUTH, Client, MakeClient, account_body, call
 
 
 async def test_the_contract_is_served_without_auth(client: Client) -> None:

@@ -11,8 +11,7 @@ from typing import Any
 
 from simulators.billing.api.calls import Call, Reply
 from simulators.billing.app import create_app
-
-from .conftest import AUTH, Client, account_body, api_of, call, settings
+from tests.support.billing_api import AUTH, Client, account_body, api_of, call, settings
 
 AiohttpClient = Callable[..., Awaitable[Client]]
 

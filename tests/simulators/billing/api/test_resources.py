@@ -8,8 +8,7 @@ from typing import Any
 import jsonschema_rs
 
 from contracts import load_spec
-
-from .conftest import Client, account_body, api_of, call
+from tests.support.billing_api import Client, account_body, api_of, call
 
 DOC = load_spec("billing-adapter")
 

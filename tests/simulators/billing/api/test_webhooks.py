@@ -16,8 +16,7 @@ from aiohttp.test_utils import TestServer
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from contracts import load_spec
-
-from .conftest import Client, account_body, api_of, call
+from tests.support.billing_api import Client, account_body, api_of, call
 
 AiohttpServer = Callable[..., Awaitable[TestServer]]
 

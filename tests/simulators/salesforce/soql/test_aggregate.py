@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.simulators.salesforce.soql.conftest import Org
+from tests.support.soql import Org
 
 AGGREGATE = {"type": "AggregateResult"}
 

@@ -6,7 +6,7 @@ import pytest
 
 from simulators.salesforce.errors import SalesforceError
 from simulators.salesforce.soql import check_bulk_query, parse
-from tests.simulators.salesforce.soql.conftest import Org
+from tests.support.soql import Org
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.simulators.salesforce.soql.conftest import Org
+from tests.support.soql import Org
 
 NO_SUCH_COLUMN_TAIL = (
     "If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.simulators.salesforce.soql.conftest import Org
+from tests.support.soql import Org
 
 
 def test_external_id_equality_uses_the_index(org: Org) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.simulators.salesforce.soql.conftest import Org
-from tests.simulators.salesforce.soql.fakes import record_url
+from tests.support.soql import Org
+from tests.support.soql_fakes import record_url
 
 
 def url(object_name: str, record_id: str) -> str:

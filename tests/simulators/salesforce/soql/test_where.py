@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.simulators.salesforce.soql.conftest import Org
+from tests.support.soql import Org
 
 ACCOUNTS = "SELECT Name FROM Account WHERE "
 
