@@ -5,14 +5,14 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo lint typecheck unit contract load-gate bench clean
+.PHONY: test demo lint typecheck unit contract load-gate chaos-gate bench clean models
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,load,verify]'
 	@touch $(STAMP)
 
-test: lint typecheck unit contract load-gate
+test: lint typecheck unit contract load-gate chaos-gate
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -22,13 +22,20 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The typed billing wire models, generated from contracts/billing-adapter.openapi.yaml (checked in;
+# a test fails when they are stale).
+models: $(STAMP)
+	$(BIN)/python -m contracts.generate
+
 # Everything but the contract gates (`make contract` runs those), so `make test` runs each test once.
 unit: $(STAMP)
 	$(BIN)/pytest -m "not contract"
 
 # The contract gate: schemathesis (all phases, all checks, seeded) against each server on a free
 # port: the Salesforce subset, the billing simulator (and q2c verify against it), the integration
-# core, the control planes: every test marked `contract`.
+# core, the control planes: every test marked `contract`. The seed is derived from the commit, so
+# each commit explores new cases; each gate prints it: `Q2C_FUZZ_SEED=<seed> make contract`
+# replays a failure.
 contract: $(STAMP)
 	$(BIN)/pytest -m contract
 
@@ -39,6 +46,13 @@ load-gate: $(STAMP)
 	$(BIN)/q2c load link --report-dir $(LOAD_REPORTS)/link
 	$(BIN)/q2c load invoice_sync --run-time 8s --report-dir $(LOAD_REPORTS)/invoice_sync
 	$(BIN)/q2c load simulators --run-time 5s --report-dir $(LOAD_REPORTS)/simulators
+
+# The short chaos gate (about 45 s, docs/chaos.md): the three components as processes under every
+# fault family, the core SIGKILLed twice mid-flow; exit 0 only with nothing lost, nothing
+# duplicated and reconcile drift 0. Report and logs in $(CHAOS_REPORTS).
+CHAOS_REPORTS ?= reports/chaos-gate
+chaos-gate: $(STAMP)
+	$(BIN)/q2c chaos --short --report-dir $(CHAOS_REPORTS)
 
 demo: $(STAMP)
 	$(BIN)/q2c demo

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
+from contracts.http_limits import HttpLimitError, LimitKind
 from contracts.problem import PROBLEM_CONTENT_TYPE, Problem, parse_json_bytes, validation_problem
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -84,6 +85,17 @@ def query_model(request: web.Request, model: type[ModelT]) -> ModelT:
         raise validation_problem(exc, where="query") from None
 
 
+#: The stable problem ``code`` of each limit (deep JSON is invalid JSON to a contract client).
+LIMIT_CODES: dict[LimitKind, str] = {
+    LimitKind.BAD_REQUEST: "bad_request",
+    LimitKind.JSON_TOO_DEEP: "invalid_json",
+    LimitKind.BODY_TOO_LARGE: "payload_too_large",
+    LimitKind.URI_TOO_LONG: "uri_too_long",
+    LimitKind.HEADERS_TOO_LARGE: "headers_too_large",
+    LimitKind.REQUEST_TIMEOUT: "request_timeout",
+}
+
+
 class ProblemDialect:
     """Renders errors as problem+json (the ``Dialect`` of the pipeline)."""
 
@@ -120,6 +132,13 @@ class ProblemDialect:
             status, code or "injected_fault", message or f"fault injected by the simulator ({status})"
         )
         return problem_response(problem, instance=request.path, request_id=request_id)
+
+    def render_limit(
+        self, request: web.BaseRequest, error: HttpLimitError, request_id: str
+    ) -> web.StreamResponse:
+        """A request over an HTTP limit (body, JSON depth, URI, headers, read time)."""
+        problem = Problem(error.status, LIMIT_CODES[error.kind], error.message)
+        return problem_response(problem, instance=request.path, request_id=request_id or None)
 
     def render_internal_error(self, request: web.Request, request_id: str) -> web.StreamResponse:
         problem = Problem(500, "internal_error", "the simulator failed unexpectedly; see its log")

@@ -21,7 +21,7 @@ from contracts.salesforce_ids import normalize as normalize_id
 from integration.core import CORE, Core
 from integration.engine import LINK, SYNC
 from integration.flows.link import select_accounts
-from integration.reconcile import reconcile
+from integration.reconcile import ReconcileProgress, reconcile
 
 SalesforceId = Annotated[str, Field(pattern=r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$")]
 
@@ -43,7 +43,7 @@ class PollRequest(StrictModel):
 
 
 def core_of(request: web.Request) -> Core:
-    core = request.app[CORE].get()
+    core = request.app[CORE]
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(
@@ -153,7 +153,11 @@ async def status(request: web.Request) -> web.Response:
                 "api_usage": core.salesforce.usage.used,
                 "api_limit": core.salesforce.usage.maximum,
             },
-            "billing": {"calls": core.billing.calls},
+            "billing": {
+                "calls": core.billing.calls,
+                "throttled": core.pacer.throttled if core.pacer else 0,
+            },
+            "reconcile": None if core.reconcile_progress is None else core.reconcile_progress.to_json(),
             "webhook_endpoint_id": core.webhook_endpoint_id,
         }
     )
@@ -172,7 +176,8 @@ async def poll(request: web.Request) -> web.Response:
 async def run_reconcile(request: web.Request) -> web.Response:
     core = core_of(request)
     await read_model(request, StrictModel, optional=True)
-    report = await reconcile(core.ctx)
+    core.reconcile_progress = progress = ReconcileProgress()
+    report = await reconcile(core.ctx, progress)
     return web.json_response(report.to_json())
 
 

@@ -10,12 +10,13 @@ from typing import Any
 from aiohttp import web
 
 from contracts import defaults
-from contracts.problem import Problem
 from integration.clients.billing import BillingClient
+from integration.clients.pacing import Pacer
 from integration.clients.salesforce import SalesforceClient
 from integration.engine import Engine, EngineSettings
 from integration.flows.context import FlowContext, FlowSettings
 from integration.metrics import CoreMetrics
+from integration.reconcile import ReconcileProgress
 from integration.store import Store
 
 WEBHOOK_EVENT_TYPES = ["invoice.*", "payment.*", "account.*"]
@@ -29,6 +30,10 @@ class CoreSettings:
     salesforce_ca_file: str | None = None
     billing_url: str = f"http://{defaults.DEFAULT_HOST}:{defaults.BILLING_PORT}"
     billing_api_key: str = defaults.BILLING_API_KEY
+    # The adapter's rate limit, when known (requests per second, burst): the core paces itself
+    # to it. None: paced by the adapter's 429 Retry-After alone (integration.clients.pacing).
+    billing_rate_limit: float | None = None
+    billing_rate_burst: int = 1
     api_token: str = defaults.CORE_API_TOKEN
     state_dir: Path = defaults.STATE_DIR
     store_path: Path | None = None  # default: <state_dir>/core.sqlite3
@@ -56,6 +61,8 @@ class Core:
     engine: Engine
     webhook_secrets: list[str] = field(default_factory=list)
     webhook_endpoint_id: str | None = None
+    pacer: Pacer | None = None  # the billing client's (429s seen, time spent waiting)
+    reconcile_progress: ReconcileProgress | None = None  # the latest reconcile's
 
     async def register_webhooks(self, public_url: str) -> str:
         """Subscribe ``{public_url}/webhooks/billing`` to billing's events (once; kept in the
@@ -89,16 +96,6 @@ class Core:
             self.webhook_secrets.append(str(endpoint["secret"]))
 
 
-@dataclass
-class CoreHolder:
-    """Set by cleanup_ctx at start-up (the app itself is frozen by then)."""
-
-    core: Core | None = None
-
-    def get(self) -> Core:
-        if self.core is None:
-            raise Problem(503, "not_ready", "the core is starting or stopping")
-        return self.core
-
-
-CORE = web.AppKey("q2c_core", CoreHolder)
+# Set once by the app's cleanup_ctx, during start-up (before aiohttp freezes the app), and
+# never changed after: handlers only ever see a started core.
+CORE = web.AppKey("q2c_core", Core)

@@ -55,6 +55,10 @@ class Engine:
         self._wake = {LINK: asyncio.Event(), SYNC: asyncio.Event(), "inbox": asyncio.Event()}
         self._progress = asyncio.Condition()
         self._tasks: list[asyncio.Task[None]] = []
+        self._held: set[str] = set()  # kinds whose worker waits for release() (see hold())
+        # Billing ids a sync found not linked (yet): a link in flight syncs them again when done.
+        # In memory: bounded by the billing accounts the core ever heard of without linking.
+        self._synced_unlinked: set[str] = set()
         # Debounce state for sync batches (in memory: after a restart, work simply starts).
         self._last_event = 0.0
         self._first_event: float | None = None
@@ -101,6 +105,16 @@ class Engine:
     def notify(self, kind: str) -> None:
         self._wake[kind].set()
 
+    def hold(self, kind: str) -> None:
+        """Keep ``kind``'s worker from starting batches until ``release``: jobs queue up (and
+        coalesce per key) meanwhile. A scripted run (``q2c demo``) sets its batch boundaries this
+        way, so the same seed gives the same batches whatever the timing of webhooks."""
+        self._held.add(kind)
+
+    def release(self, kind: str) -> None:
+        self._held.discard(kind)
+        self.notify(kind)
+
     # -- enqueueing (the actions API and the pollers) ------------------------------------------
 
     async def request_link(self, accounts: Sequence[dict[str, Any]]) -> int:
@@ -134,6 +148,16 @@ class Engine:
         try:
             async with asyncio.timeout(timeout), self._progress:
                 while await self.ctx.store.jobs.open_keys(kind, keys):
+                    await self._progress.wait()
+        except TimeoutError:
+            return False
+        return True
+
+    async def wait_dispatched(self, timeout: float) -> bool:
+        """True once every stored inbound event has been turned into jobs (False on timeout)."""
+        try:
+            async with asyncio.timeout(timeout), self._progress:
+                while (await self.ctx.store.inbox.counts()).get("new"):
                     await self._progress.wait()
         except TimeoutError:
             return False
@@ -186,6 +210,9 @@ class Engine:
         queue = self.ctx.store.jobs
         while True:
             self._wake[kind].clear()
+            if kind in self._held:
+                await self._wake[kind].wait()
+                continue
             if kind == SYNC and (linger := self._debounce()) > 0:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake[kind].wait(), linger)
@@ -230,6 +257,15 @@ class Engine:
         if malformed:
             await self.ctx.store.jobs.dead(malformed, "link job without an account snapshot")
         report = await link_accounts(self.ctx, [j.payload for j in valid if j.payload])
+        # Billing's account.created webhook may come, and its sync run, before the link is
+        # stored: that sync found nothing linked, and an account without invoices would never
+        # get another event. Those accounts are synced again now that they are linked.
+        linked = {
+            str(o.billing.id) for o in report.outcomes if o.status == "linked" and o.billing is not None
+        }
+        if missed := sorted(linked & self._synced_unlinked):
+            self._synced_unlinked.difference_update(missed)
+            await self.request_sync(missed)
         by_id = {o.sf_id: o for o in report.outcomes}
         done = [j.id for j in valid if by_id[j.key].status != "failed"]
         await self.ctx.store.jobs.complete(done)
@@ -239,6 +275,14 @@ class Engine:
 
     async def _run_sync(self, jobs: list[Job]) -> None:
         report = await sync_accounts(self.ctx, [j.key for j in jobs])
+        if report.not_linked:
+            # Remembered first, then checked again: a link stored while this batch ran either
+            # finds them in the set (_run_link) or is found here; either way they sync again.
+            self._synced_unlinked.update(report.not_linked)
+            linked_meanwhile = sorted(await self.ctx.store.xref.by_billing_ids(report.not_linked))
+            if linked_meanwhile:
+                self._synced_unlinked.difference_update(linked_meanwhile)
+                await self.request_sync(linked_meanwhile)
         now = time.time()
         done = [j for j in jobs if j.key not in report.failed]
         await self.ctx.store.jobs.complete([j.id for j in done])
@@ -256,14 +300,14 @@ class Engine:
         cursor = await self.ctx.store.checkpoints.get("billing_events")
         while True:
             page = await self.ctx.billing.events_page(cursor, limit=100)
-            for event in page["data"]:
-                if await self.ctx.store.inbox.add(str(event["id"]), "poll", event):
+            for event in page.data:
+                if await self.ctx.store.inbox.add(event.id, "poll", event.model_dump(mode="json")):
                     stored += 1
                     self.ctx.metrics.events_received.labels("poll").inc()
-                cursor = str(event["id"])
+                cursor = event.id
             if cursor is not None:
                 await self.ctx.store.checkpoints.set("billing_events", cursor)
-            if not page.get("has_more"):
+            if not page.has_more:
                 break
         if stored:
             self.notify("inbox")

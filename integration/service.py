@@ -4,24 +4,29 @@ created and closed by ``cleanup_ctx``."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
+import aiohttp
 from aiohttp import web
 from aiohttp.typedefs import Handler
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from contracts import spec_text
+from contracts.http_limits import HTTP_LIMITS, LIMIT_RENDERER, HttpLimitError, HttpLimits, limits_middleware
 from contracts.problem import Problem
 from contracts.problem_http import ProblemDialect, problem_response
 from contracts.signing import WebhookVerificationError, verify
 from integration.actions import add_action_routes
 from integration.clients.billing import BillingApiError, BillingClient, BillingConfig
+from integration.clients.pacing import Clock, MonotonicClock, Pacer, pacing_middleware
 from integration.clients.salesforce import SalesforceClient, SalesforceConfig
-from integration.core import CORE, Core, CoreHolder, CoreSettings
+from integration.core import CORE, Core, CoreSettings
 from integration.engine import Engine
+from integration.errors import UPSTREAM_ERRORS, upstream_problem
 from integration.flows.context import FlowContext
 from integration.mapping import load_mapping
 from integration.metrics import CoreMetrics
@@ -49,16 +54,23 @@ async def core_lifecycle(app: web.Application) -> AsyncIterator[None]:
         ),
         on_call=lambda kind: metrics.salesforce_calls.labels(kind).inc(),
     )
-    billing = BillingClient(
-        BillingConfig(base_url=settings.billing_url, api_key=settings.billing_api_key),
-        on_call=lambda op: metrics.billing_calls.labels(op).inc(),
-    )
+    billing, pacer = billing_client(settings, on_call=lambda op: metrics.billing_calls.labels(op).inc())
     ctx = FlowContext(
         salesforce, billing, store, load_mapping(settings.mapping_path), metrics, settings.flows
     )
     engine = Engine(ctx, settings.engine)
-    core = Core(settings, metrics, store, salesforce, billing, ctx, engine, list(settings.webhook_secrets))
-    app[CORE].core = core
+    core = Core(
+        settings,
+        metrics,
+        store,
+        salesforce,
+        billing,
+        ctx,
+        engine,
+        list(settings.webhook_secrets),
+        pacer=pacer,
+    )
+    app[CORE] = core
     await engine.start()
     if settings.public_url:
         try:
@@ -68,30 +80,51 @@ async def core_lifecycle(app: web.Application) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        app[CORE].core = None
         await engine.stop()
         await salesforce.close()
         await billing.close()
         await store.close()
 
 
+def billing_client(
+    settings: CoreSettings, *, clock: Clock | None = None, on_call: Callable[[str], None] | None = None
+) -> tuple[BillingClient, Pacer]:
+    """The core's billing client: every call paced to the adapter's limits (one ``Pacer`` per
+    client, so a 429 holds every flow's calls, not just the one refused)."""
+    config = BillingConfig(base_url=settings.billing_url, api_key=settings.billing_api_key)
+    pacer = Pacer(settings.billing_rate_limit, settings.billing_rate_burst, clock=clock or MonotonicClock())
+    session = aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=config.concurrency * 2),
+        timeout=aiohttp.ClientTimeout(total=config.timeout),
+        middlewares=(pacing_middleware(pacer),),
+    )
+    sleep = clock.sleep if clock is not None else asyncio.sleep
+    client = BillingClient(config, session=session, owns_session=True, sleep=sleep, on_call=on_call)
+    return client, pacer
+
+
 DIALECT = ProblemDialect()
+INTERNAL_ERROR = Problem(500, "internal_error", "the integration core failed unexpectedly; see its log")
 
 
 @web.middleware
 async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """The core's one error renderer: problem+json for everything (the kit's dialect)."""
+    """The core's one error renderer: problem+json for everything. An upstream failure that
+    outlived the clients' retries is a typed 502/503 (integration.errors), never a 500."""
     try:
         return await handler(request)
     except Problem as problem:
         return problem_response(problem, instance=request.path)
+    except UPSTREAM_ERRORS as exc:
+        log.warning("upstream failure on %s %s: %s", request.method, request.path, exc)
+        return problem_response(upstream_problem(exc), instance=request.path)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
         return DIALECT.render_http_error(request, exc, "")
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return DIALECT.render_internal_error(request, "")
+        return problem_response(INTERNAL_ERROR, instance=request.path)
 
 
 async def health(request: web.Request) -> web.Response:
@@ -108,7 +141,7 @@ async def openapi(request: web.Request) -> web.Response:
 
 async def billing_webhook(request: web.Request) -> web.Response:
     """Verify, store, acknowledge: processing happens in the engine, after the 2xx."""
-    core = request.app[CORE].get()
+    core = request.app[CORE]
     raw = await request.read()
     try:
         webhook_id = verify(
@@ -132,11 +165,21 @@ async def billing_webhook(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
-def create_app(settings: CoreSettings | None = None) -> web.Application:
-    app = web.Application(middlewares=[errors], client_max_size=4 * 1024 * 1024)
+def render_limit(request: web.BaseRequest, error: HttpLimitError) -> web.StreamResponse:
+    return DIALECT.render_limit(request, error, "")
+
+
+def create_app(
+    settings: CoreSettings | None = None, *, http_limits: HttpLimits | None = None
+) -> web.Application:
+    limits = http_limits or HttpLimits()
+    app = web.Application(
+        middlewares=[limits_middleware(render_limit), errors], client_max_size=limits.largest_body
+    )
+    app[HTTP_LIMITS] = limits  # also read by the server for URI/header limits and timeouts
+    app[LIMIT_RENDERER] = render_limit
     app[SETTINGS] = settings or CoreSettings()
     app[METRICS] = CoreMetrics()
-    app[CORE] = CoreHolder()
     app.cleanup_ctx.append(core_lifecycle)
     app.router.add_get("/health", health, name="health")
     app.router.add_get("/metrics", metrics_endpoint, name="metrics")

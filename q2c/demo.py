@@ -29,6 +29,7 @@ from rich.table import Table
 from contracts import defaults
 from integration.clients.salesforce import SalesforceClient, SalesforceConfig
 from integration.core import CoreSettings
+from integration.engine import SYNC
 from q2c.actions_cli import call_core
 from sandbox import scenario
 from sandbox.system import System, SystemOptions
@@ -68,10 +69,19 @@ def first_of_next_month(moment: datetime) -> datetime:
 
 
 async def settle(system: System) -> None:
-    """Webhooks delivered, then every job they caused done (awaited, never slept on)."""
+    """Webhooks delivered and turned into jobs, then the held sync worker runs them (one batch
+    per step of the scenario, whatever the timing of the deliveries), then held again. Awaited,
+    never slept on."""
+    engine = system.core.engine
     await system.kit("billing").outbox.wait_settled(timeout=120)
-    if not await system.core.engine.wait_idle(timeout=300):
-        raise RuntimeError("the integration core did not settle within 300 s")
+    if not await engine.wait_dispatched(timeout=120):
+        raise RuntimeError("the integration core did not take in its webhooks within 120 s")
+    engine.release(SYNC)
+    try:
+        if not await engine.wait_idle(timeout=300):
+            raise RuntimeError("the integration core did not settle within 300 s")
+    finally:
+        engine.hold(SYNC)
 
 
 async def run(*, seed: int, accounts: int, console: Console, state_dir: Path) -> DemoResult:
@@ -88,6 +98,9 @@ async def run(*, seed: int, accounts: int, console: Console, state_dir: Path) ->
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("starting the sandbox", total=len(STEPS))
         async with System(options) as system:
+            # Same seed, same figures: syncs run in the batches settle() sets, not in windows
+            # that depend on how fast webhooks happen to arrive.
+            system.core.engine.hold(SYNC)
             salesforce_kit, billing_kit = system.kit("salesforce"), system.kit("billing")
             await salesforce_kit.reseed(seed, {"accounts": 0})
             progress.update(task, advance=1, description=f"seeding {accounts} Salesforce accounts")

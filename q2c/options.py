@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from contracts import defaults
 
+
+def path_option(*names: str, **settings: Any) -> Any:
+    """The one declaration of a path option: a relative path is resolved against the current
+    directory when the command line is parsed, so it means the same thing to every stage and
+    every subprocess a command starts, whatever their working directory."""
+    return typer.Option(*names, resolve_path=True, **settings)
+
+
 HostOpt = Annotated[str, typer.Option("--host", envvar="Q2C_HOST", help="Interface to bind.")]
 SeedOpt = Annotated[int, typer.Option("--seed", envvar="Q2C_SEED", min=0, help="Seed for ids and data.")]
 StateDirOpt = Annotated[
-    Path, typer.Option("--state-dir", envvar="Q2C_STATE_DIR", help="Local state: SQLite, TLS CA, snapshots.")
+    Path, path_option("--state-dir", envvar="Q2C_STATE_DIR", help="Local state: SQLite, TLS CA, snapshots.")
 ]
 PortDirOpt = Annotated[
     Path | None,
-    typer.Option(
+    path_option(
         "--port-dir", envvar="Q2C_PORT_DIR", help="Write <component>.port files here (useful with port 0)."
     ),
 ]
@@ -67,6 +75,7 @@ SalesforceTlsOpt = Annotated[
     bool,
     typer.Option(
         "--tls/--no-tls",
+        "--salesforce-tls/--no-salesforce-tls",
         envvar="Q2C_SALESFORCE_TLS",
         help="Serve the Salesforce simulator over HTTPS from a local CA (<state-dir>/ca.pem); "
         "simple-salesforce needs it (REQUESTS_CA_BUNDLE=.q2c/ca.pem).",
@@ -74,8 +83,9 @@ SalesforceTlsOpt = Annotated[
 ]
 SalesforceSchemaOpt = Annotated[
     list[Path] | None,
-    typer.Option(
+    path_option(
         "--schema",
+        "--salesforce-schema",
         envvar="Q2C_SALESFORCE_SCHEMA",
         exists=True,
         dir_okay=False,

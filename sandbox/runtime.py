@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from contracts import defaults
+from contracts.http_limits import HttpTimeouts
 from integration.core import CoreSettings
 from integration.service import create_app as create_core_app
 from sandbox.config import RuntimeConfig
@@ -46,7 +47,9 @@ def salesforce_settings(
     return settings
 
 
-def salesforce_spec(config: RuntimeConfig, *, tls: bool = False, **options: Any) -> AppSpec:
+def salesforce_spec(
+    config: RuntimeConfig, *, tls: bool = False, timeouts: HttpTimeouts | None = None, **options: Any
+) -> AppSpec:
     """The Salesforce simulator alone; with ``tls``, HTTPS from the local CA under the state
     directory (``.q2c/ca.pem``), and the default connected app accepts JWTs signed with
     ``.q2c/jwt-private-key.pem``."""
@@ -61,6 +64,7 @@ def salesforce_spec(config: RuntimeConfig, *, tls: bool = False, **options: Any)
         config.salesforce_port,
         config.port_file("salesforce"),
         ssl_context,
+        timeouts=timeouts,
     )
 
 
@@ -84,20 +88,30 @@ def billing_settings(
     )
 
 
-def billing_spec(config: RuntimeConfig, **options: Any) -> AppSpec:
+def billing_spec(config: RuntimeConfig, *, timeouts: HttpTimeouts | None = None, **options: Any) -> AppSpec:
     return AppSpec(
         "billing",
         create_billing_app(billing_settings(config, **options)),
         config.host,
         config.billing_port,
         config.port_file("billing"),
+        timeouts=timeouts,
     )
 
 
-def core_spec(config: RuntimeConfig, settings: CoreSettings) -> AppSpec:
+def core_spec(
+    config: RuntimeConfig, settings: CoreSettings, *, timeouts: HttpTimeouts | None = None
+) -> AppSpec:
     """The integration core alone, its state under the configured state directory."""
     settings = replace(settings, state_dir=config.state_dir)
-    return AppSpec("core", create_core_app(settings), config.host, config.core_port, config.port_file("core"))
+    return AppSpec(
+        "core",
+        create_core_app(settings),
+        config.host,
+        config.core_port,
+        config.port_file("core"),
+        timeouts=timeouts,
+    )
 
 
 def print_banner(console: Console, running: list[RunningApp], seed: int) -> None:

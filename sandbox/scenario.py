@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from faker import Faker
@@ -122,6 +123,8 @@ async def order_services(billing: BillingClient, account_ids: Sequence[str], *, 
     """One Internet Access service per account (plus a Static IP on every fourth), starting today."""
     products = {p["code"]: p["id"] for p in await billing.collect("/products")}
     rng = random.Random(seed)
+    # Drawn up front, in account order: concurrent orders never race for the generator.
+    quantities = [1 + rng.randrange(2) for _ in account_ids]
 
     async def order(index_and_id: tuple[int, str]) -> None:
         index, account_id = index_and_id
@@ -130,7 +133,7 @@ async def order_services(billing: BillingClient, account_ids: Sequence[str], *, 
                 "action": "new",
                 "external_id": f"line-{account_id}-1",
                 "product_id": products["INET-100"],
-                "quantity": 1 + rng.randrange(2),
+                "quantity": quantities[index],
             },
         ]
         if index % 4 == 0:
@@ -161,12 +164,11 @@ async def pay_open_invoices(billing: BillingClient, account_ids: Sequence[str]) 
     async def pay(account_id: str) -> None:
         nonlocal paid
         invoices = await billing.invoices(account_id)
-        due = sum(
-            float(i["amount_due"]["amount"]) for i in invoices if i["status"] in ("posted", "partially_paid")
-        )
+        open_invoices = [i for i in invoices if i.status in ("posted", "partially_paid")]
+        due = sum((Decimal(i.amount_due.amount) for i in open_invoices), Decimal(0))
         if due <= 0:
             return
-        currency = invoices[0]["currency"]
+        currency = invoices[0].currency
         await billing.request(
             "POST",
             "/payments",

@@ -14,6 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
+from contracts.http_limits import HttpTimeouts
 from integration.core import CORE, Core, CoreSettings
 from integration.service import create_app as create_core_app
 from simulators.billing.app import BillingSettings
@@ -36,6 +37,7 @@ class SystemOptions:
     billing: BillingSettings = field(default_factory=BillingSettings)
     core: CoreSettings = field(default_factory=CoreSettings)
     tls: bool = False  # serve Salesforce over HTTPS from the local CA in state_dir
+    timeouts: HttpTimeouts | None = None  # request head/body/keep-alive limits (None: each app's)
     register_webhooks: bool = True
 
     def port_file(self, name: str) -> Path | None:
@@ -116,6 +118,7 @@ class System:
             raise
 
     async def _start(self, spec: AppSpec) -> None:
+        spec.timeouts = self.options.timeouts
         self.apps[spec.name] = spec.app
         self.running[spec.name] = await start_app(spec)
 
@@ -137,7 +140,7 @@ class System:
 
     @property
     def core(self) -> Core:
-        return self.apps["core"][CORE].get()
+        return self.apps["core"][CORE]
 
     def salesforce_calls(self) -> int:
         """API calls the Salesforce simulator metered, all orgs and callers (its meter is the truth)."""

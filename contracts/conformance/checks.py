@@ -13,11 +13,15 @@ import json
 import traceback
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 from contracts.conformance.client import TargetClient
 from contracts.conformance.results import CheckResult, Exchange, Stage, Status, curl
 from contracts.conformance.spec import Contract, schema_errors
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class CheckFailed(Exception):
@@ -212,6 +216,21 @@ def expect(ctx: Context, exchange: Exchange, *statuses: int) -> Any:
         wanted = " or ".join(str(s) for s in statuses)
         raise CheckFailed(f"status {wanted}", exchange.summary(), exchange)
     return conforms(ctx, exchange)
+
+
+def parse_as(model: type[M], body: Any, exchange: Exchange | None = None) -> M:
+    """A body as the contract's generated model (``contracts.generated.billing_models``)."""
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        found = exc.errors()[0]
+        where = ".".join(str(part) for part in found["loc"]) or "body"
+        raise CheckFailed(f"a contract {model.__name__}", f"{where}: {found['msg']}", exchange) from None
+
+
+def expect_as(ctx: Context, exchange: Exchange, model: type[M], *statuses: int) -> M:
+    """``expect``, then the body as the contract's model, so checks read typed fields."""
+    return parse_as(model, expect(ctx, exchange, *statuses), exchange)
 
 
 def expect_problem(ctx: Context, exchange: Exchange, status: int, codes: set[str] | str) -> dict[str, Any]:

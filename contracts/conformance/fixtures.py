@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from contracts.conformance.checks import CheckFailed, Context, check, expect, require
+from contracts.conformance.checks import CheckFailed, Context, M, check, expect, expect_as, parse_as, require
 from contracts.conformance.results import Exchange
+from contracts.generated import billing_models as wire
 
 MAX_PAGES = 200
 ORDER_WAIT_SECONDS = 15.0
@@ -25,16 +26,16 @@ MAX_LIST_LIMIT = 100
 
 @dataclass(frozen=True)
 class Fixtures:
-    bill_cycle: dict[str, Any]
-    category: dict[str, Any]
+    bill_cycle: wire.BillCycle
+    category: wire.AccountCategory
     currency: str
     exponent: int
-    product: dict[str, Any]
-    term_option: dict[str, Any]
+    product: wire.Product
+    term_option: wire.TermOption
 
     @property
     def has_etl_rule(self) -> bool:
-        return self.term_option.get("etl_rule") is not None and int(self.term_option["term_months"]) >= 2
+        return self.term_option.etl_rule is not None and self.term_option.term_months >= 2
 
 
 class Keys:
@@ -65,31 +66,32 @@ def fixtures(ctx: Context) -> Fixtures:
 # -- money ----------------------------------------------------------------------------------------
 
 
-def amount(money: Mapping[str, Any]) -> Decimal:
-    return Decimal(str(money["amount"]))
+def amount(money: wire.Money) -> Decimal:
+    return Decimal(money.amount)
 
 
-def money(value: Decimal, fx: Fixtures) -> dict[str, str]:
+def money(value: Decimal, fx: Fixtures) -> wire.Money:
     quantum = Decimal(1).scaleb(-fx.exponent)
-    return {"amount": str(value.quantize(quantum)), "currency": fx.currency}
+    return wire.Money(amount=str(value.quantize(quantum)), currency=fx.currency)
 
 
-def same_money(a: Mapping[str, Any] | None, b: Mapping[str, Any] | None) -> bool:
+def same_money(a: wire.Money | None, b: wire.Money | None) -> bool:
     if a is None or b is None:
         return a is b
-    return amount(a) == amount(b) and a.get("currency") == b.get("currency")
+    return amount(a) == amount(b) and a.currency == b.currency
 
 
-def show(money_value: Mapping[str, Any] | None) -> str:
-    return "null" if money_value is None else f"{money_value.get('amount')} {money_value.get('currency')}"
+def show(money_value: wire.Money | None) -> str:
+    return "null" if money_value is None else f"{money_value.amount} {money_value.currency}"
 
 
 # -- lists ----------------------------------------------------------------------------------------
 
 
-async def walk(ctx: Context, path: str, query: Mapping[str, Any], limit: int) -> list[dict[str, Any]]:
-    """Every item of a list, page by page; a repeated cursor or a runaway list fails the check."""
-    items: list[dict[str, Any]] = []
+async def walk(ctx: Context, path: str, query: Mapping[str, Any], limit: int, model: type[M]) -> list[M]:
+    """Every item of a list (as the contract's ``model``), page by page; a repeated cursor or a
+    runaway list fails the check."""
+    items: list[M] = []
     cursor: str | None = None
     seen: set[str] = set()
     for _ in range(MAX_PAGES):
@@ -97,7 +99,7 @@ async def walk(ctx: Context, path: str, query: Mapping[str, Any], limit: int) ->
         page = expect(ctx, exchange, 200)
         data = page["data"]
         require(len(data) <= limit, f"at most {limit} items per page", f"{len(data)} items", exchange)
-        items.extend(data)
+        items.extend(parse_as(model, item, exchange) for item in data)
         if not page["has_more"]:
             require(
                 page["next_cursor"] is None,
@@ -117,22 +119,17 @@ async def walk(ctx: Context, path: str, query: Mapping[str, Any], limit: int) ->
 # -- reference data -------------------------------------------------------------------------------
 
 
-def _pick_product(
-    products: list[dict[str, Any]], currency: str
-) -> tuple[dict[str, Any], dict[str, Any]] | None:
+def _pick_product(products: list[wire.Product], currency: str) -> tuple[wire.Product, wire.TermOption] | None:
     """A subscription that needs no approval, priced in ``currency``, best with an ETL rule."""
     candidates = []
     for product in products:
-        if product.get("requires_approval") or product.get("status") != "active":
+        if product.requires_approval or product.status != "active":
             continue
-        priced = any(
-            p["kind"] == "recurring" and p["amount"]["currency"] == currency
-            for p in product.get("prices", [])
-        )
+        priced = any(p.kind == "recurring" and p.amount.currency == currency for p in product.prices)
         if not priced:
             continue
-        for term in product.get("term_options", []):
-            rank = 0 if term.get("etl_rule") is not None and term.get("term_months", 0) >= 2 else 1
+        for term in product.term_options:
+            rank = 0 if term.etl_rule is not None and term.term_months >= 2 else 1
             candidates.append((rank, product, term))
     if not candidates:
         return None
@@ -147,16 +144,19 @@ def _pick_product(
 )
 async def load_fixtures(ctx: Context) -> None:
     wanted = set(ctx.capabilities.get("currencies") or [])
-    cycles = [c for c in await walk(ctx, "/bill-cycles", {}, MAX_LIST_LIMIT) if c["status"] == "active"]
-    categories = [
-        c for c in await walk(ctx, "/account-categories", {}, MAX_LIST_LIMIT) if c["status"] == "active"
-    ]
-    currencies = {c["code"]: int(c["exponent"]) for c in await walk(ctx, "/currencies", {}, MAX_LIST_LIMIT)}
-    products = await walk(ctx, "/products", {"type": "subscription", "status": "active"}, MAX_LIST_LIMIT)
+    all_cycles = await walk(ctx, "/bill-cycles", {}, MAX_LIST_LIMIT, wire.BillCycle)
+    cycles = [c for c in all_cycles if c.status == "active"]
+    all_categories = await walk(ctx, "/account-categories", {}, MAX_LIST_LIMIT, wire.AccountCategory)
+    categories = [c for c in all_categories if c.status == "active"]
+    currencies = {
+        c.code: c.exponent for c in await walk(ctx, "/currencies", {}, MAX_LIST_LIMIT, wire.Currency)
+    }
+    active = {"type": "subscription", "status": "active"}
+    products = await walk(ctx, "/products", active, MAX_LIST_LIMIT, wire.Product)
     require(bool(categories), "at least one active account category", "none")
-    cycles.sort(key=lambda c: (c["type"] != "monthly", c["alignment"] != "calendar"))
+    cycles.sort(key=lambda c: (c.type != "monthly", c.alignment != "calendar"))
     for cycle in cycles:
-        currency = cycle["currency"]
+        currency = cycle.currency
         if wanted and currency not in wanted:
             continue
         picked = _pick_product(products, currency)
@@ -187,44 +187,45 @@ def account_body(ctx: Context, external_id: str, name: str = "Q2C Verify Network
             "country": "US",
         },
         "currency": fx.currency,
-        "bill_cycle_id": fx.bill_cycle["id"],
-        "account_category_id": fx.category["id"],
+        "bill_cycle_id": fx.bill_cycle.id,
+        "account_category_id": fx.category.id,
     }
 
 
-async def create_account(ctx: Context, external_id: str, name: str | None = None) -> dict[str, Any]:
+async def create_account(ctx: Context, external_id: str, name: str | None = None) -> wire.Account:
     body = account_body(ctx, external_id) if name is None else account_body(ctx, external_id, name)
     exchange = await ctx.client.request("POST", "/accounts", json_body=body)
-    account = expect(ctx, exchange, 201)
+    account = expect_as(ctx, exchange, wire.Account, 201)
     require(
-        account["external_id"] == external_id,
+        account.external_id == external_id,
         f"external_id {external_id!r} echoed",
-        f"external_id {account['external_id']!r}",
+        f"external_id {account.external_id!r}",
         exchange,
     )
-    require(bool(account["number"]), "a Billing Account Number (number)", repr(account["number"]), exchange)
-    return dict(account)
+    require(bool(account.number), "a Billing Account Number (number)", repr(account.number), exchange)
+    return account
 
 
 # -- orders ---------------------------------------------------------------------------------------
 
 
-async def submit_order(ctx: Context, body: dict[str, Any]) -> tuple[dict[str, Any], Exchange]:
+async def submit_order(ctx: Context, body: dict[str, Any]) -> tuple[wire.Order, Exchange]:
     """POST /orders; a 202 is followed (GET /orders/{id}) until the order is processed."""
     exchange = await ctx.client.request("POST", "/orders", json_body=body)
-    order = expect(ctx, exchange, 201, 202)
+    order = expect_as(ctx, exchange, wire.Order, 201, 202)
     deadline = asyncio.get_running_loop().time() + ORDER_WAIT_SECONDS
-    while order["status"] == "processing" and asyncio.get_running_loop().time() < deadline:
+    while order.status == "processing" and asyncio.get_running_loop().time() < deadline:
         # A long-running operation: the contract's way to learn its outcome is to read it again.
         await asyncio.sleep(ORDER_POLL_SECONDS)
-        exchange = await ctx.client.request("GET", f"/orders/{order['id']}")
-        order = expect(ctx, exchange, 200)
-    item = order["items"][0]
-    if order["status"] != "completed" or item["status"] != "completed":
+        exchange = await ctx.client.request("GET", f"/orders/{order.id}")
+        order = expect_as(ctx, exchange, wire.Order, 200)
+    item = order.items[0]
+    if order.status != "completed" or item.status != "completed":
+        errors = [error.model_dump() for error in item.errors]
         raise CheckFailed(
             "the order and its item completed",
-            f"order {order['status']}, item {item['status']}, errors {item['errors']}",
+            f"order {order.status}, item {item.status}, errors {errors}",
             exchange,
         )
-    ctx.facts.setdefault("orders", []).append(order["id"])
-    return dict(order), exchange
+    ctx.facts.setdefault("orders", []).append(order.id)
+    return order, exchange

@@ -116,6 +116,9 @@ def _run_st(command: list[str], out_dir: Path, timeout: float) -> int | None:
 
 
 def _fuzz(target: str, token: str, contract: Contract, options: FuzzOptions, out_dir: Path) -> FuzzOutcome:
+    # schemathesis runs in out_dir: every path it is given must be absolute, or it would be
+    # resolved twice (``rep/fuzz/rep/fuzz/schemathesis.toml``).
+    out_dir = out_dir.resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "schemathesis.toml").write_text(CONFIG, encoding="utf-8")
     command = st_command(target, token, options, out_dir)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from contracts.conformance.checks import (
     Capabilities,
@@ -13,11 +12,13 @@ from contracts.conformance.checks import (
     check,
     conforms,
     expect,
+    expect_as,
     expect_problem,
     require,
 )
 from contracts.conformance.fixtures import account_body, create_account, keys
 from contracts.conformance.results import Exchange
+from contracts.generated import billing_models as wire
 
 NON_ASCII_NAME = "Zoë Müller & Søn — Café 東京"
 INVALID_TOKEN = "Bearer q2c-verify-invalid-token"
@@ -36,8 +37,7 @@ def _idempotency_supported(capabilities: Capabilities) -> str | None:
 )
 async def capabilities_document(ctx: Context) -> None:
     exchange = await ctx.client.request("GET", "/capabilities")
-    document = expect(ctx, exchange, 200)
-    declared = str(document["contract_version"])
+    declared = expect_as(ctx, exchange, wire.Capabilities, 200).contract_version
     wanted = ctx.contract.version.split(".", 1)[0]
     require(declared.split(".", 1)[0] == wanted, f"contract_version {wanted}.x", declared, exchange)
 
@@ -59,17 +59,17 @@ async def accounts_create(ctx: Context) -> None:
     needs=("account",),
 )
 async def accounts_get(ctx: Context) -> None:
-    account = ctx.fact("account")
-    exchange = await ctx.client.request("GET", f"/accounts/{account['id']}")
-    got = expect(ctx, exchange, 200)
+    account: wire.Account = ctx.fact("account")
+    exchange = await ctx.client.request("GET", f"/accounts/{account.id}")
+    got = expect_as(ctx, exchange, wire.Account, 200)
     for name in ("id", "number", "external_id", "name", "email"):
-        require(got[name] == account[name], f"{name} {account[name]!r}", f"{name} {got[name]!r}", exchange)
+        mine, theirs = getattr(account, name), getattr(got, name)
+        require(theirs == mine, f"{name} {mine!r}", f"{name} {theirs!r}", exchange)
 
 
-async def _lookup(ctx: Context, query: dict[str, str]) -> tuple[list[dict[str, Any]], Exchange]:
+async def _lookup(ctx: Context, query: dict[str, str]) -> tuple[list[wire.Account], Exchange]:
     exchange = await ctx.client.request("GET", "/accounts", query=query)
-    page = expect(ctx, exchange, 200)
-    return list(page["data"]), exchange
+    return expect_as(ctx, exchange, wire.AccountList, 200).data, exchange
 
 
 @check(
@@ -79,10 +79,11 @@ async def _lookup(ctx: Context, query: dict[str, str]) -> tuple[list[dict[str, A
     needs=("account",),
 )
 async def accounts_lookup_external_id(ctx: Context) -> None:
-    account = ctx.fact("account")
-    found, exchange = await _lookup(ctx, {"external_id": account["external_id"]})
-    ids = [a["id"] for a in found]
-    require(ids == [account["id"]], f"exactly [{account['id']}]", str(ids), exchange)
+    account: wire.Account = ctx.fact("account")
+    assert account.external_id is not None  # created with one
+    found, exchange = await _lookup(ctx, {"external_id": account.external_id})
+    ids = [a.id for a in found]
+    require(ids == [account.id], f"exactly [{account.id}]", str(ids), exchange)
 
 
 @check(
@@ -92,10 +93,10 @@ async def accounts_lookup_external_id(ctx: Context) -> None:
     needs=("account",),
 )
 async def accounts_lookup_number(ctx: Context) -> None:
-    account = ctx.fact("account")
-    found, exchange = await _lookup(ctx, {"number": account["number"]})
-    ids = [a["id"] for a in found]
-    require(ids == [account["id"]], f"exactly [{account['id']}]", str(ids), exchange)
+    account: wire.Account = ctx.fact("account")
+    found, exchange = await _lookup(ctx, {"number": account.number})
+    ids = [a.id for a in found]
+    require(ids == [account.id], f"exactly [{account.id}]", str(ids), exchange)
 
 
 @check(
@@ -105,14 +106,13 @@ async def accounts_lookup_number(ctx: Context) -> None:
     needs=("account",),
 )
 async def accounts_conflict(ctx: Context) -> None:
-    account = ctx.fact("account")
-    exchange = await ctx.client.request(
-        "POST", "/accounts", json_body=account_body(ctx, account["external_id"])
-    )
+    account: wire.Account = ctx.fact("account")
+    assert account.external_id is not None  # created with one
+    exchange = await ctx.client.request("POST", "/accounts", json_body=account_body(ctx, account.external_id))
     problem = expect_problem(ctx, exchange, 409, "external_id_taken")
     require(
-        problem.get("existing_account_id") == account["id"],
-        f"existing_account_id {account['id']!r}",
+        problem.get("existing_account_id") == account.id,
+        f"existing_account_id {account.id!r}",
         f"existing_account_id {problem.get('existing_account_id')!r}",
         exchange,
     )
@@ -126,10 +126,10 @@ async def accounts_conflict(ctx: Context) -> None:
 )
 async def accounts_non_ascii(ctx: Context) -> None:
     created = await create_account(ctx, keys(ctx).next(), NON_ASCII_NAME)
-    require(created["name"] == NON_ASCII_NAME, f"name {NON_ASCII_NAME!r}", f"name {created['name']!r}")
-    exchange = await ctx.client.request("GET", f"/accounts/{created['id']}")
-    got = expect(ctx, exchange, 200)
-    require(got["name"] == NON_ASCII_NAME, f"name {NON_ASCII_NAME!r}", f"name {got['name']!r}", exchange)
+    require(created.name == NON_ASCII_NAME, f"name {NON_ASCII_NAME!r}", f"name {created.name!r}")
+    exchange = await ctx.client.request("GET", f"/accounts/{created.id}")
+    got = expect_as(ctx, exchange, wire.Account, 200)
+    require(got.name == NON_ASCII_NAME, f"name {NON_ASCII_NAME!r}", f"name {got.name!r}", exchange)
 
 
 @check(
@@ -156,7 +156,7 @@ async def idempotency_replay(ctx: Context) -> None:
         again,
     )
     exchange = await ctx.client.request("GET", "/accounts", query={"external_id": body["external_id"]})
-    found = expect(ctx, exchange, 200)["data"]
+    found = expect_as(ctx, exchange, wire.AccountList, 200).data
     require(len(found) == 1, "one account for the replayed request", f"{len(found)} accounts", exchange)
 
 
@@ -178,7 +178,7 @@ async def idempotency_mismatch(ctx: Context) -> None:
     )
     expect_problem(ctx, exchange, 422, "idempotency_mismatch")
     lookup = await ctx.client.request("GET", "/accounts", query={"external_id": other["external_id"]})
-    found = expect(ctx, lookup, 200)["data"]
+    found = expect_as(ctx, lookup, wire.AccountList, 200).data
     require(not found, "no account created by the refused request", f"{len(found)} accounts", lookup)
 
 
@@ -208,7 +208,8 @@ async def _probe(ctx: Context, method: str, path: str, has_body: bool, auth: str
 )
 async def auth_enforced(ctx: Context) -> None:
     semaphore = asyncio.Semaphore(AUTH_CONCURRENCY)
-    account_id = ctx.facts.get("account", {}).get("id", PROBE_ID)
+    account = ctx.facts.get("account")
+    account_id = account.id if isinstance(account, wire.Account) else PROBE_ID
 
     async def probe(operation_id: str, auth: str | None) -> tuple[str, str, Exchange]:
         operation = ctx.contract.operations[operation_id]

@@ -8,6 +8,7 @@ termination, a ``cancel`` ends it, and the final invoice must carry exactly the 
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -17,7 +18,7 @@ from contracts.conformance.checks import (
     CheckSpec,
     Context,
     check,
-    expect,
+    expect_as,
     require,
 )
 from contracts.conformance.fixtures import (
@@ -31,6 +32,7 @@ from contracts.conformance.fixtures import (
     walk,
 )
 from contracts.conformance.results import Exchange
+from contracts.generated import billing_models as wire
 
 BILL_RUN_WAIT_SECONDS = 15.0
 BILL_RUN_POLL_SECONDS = 0.2
@@ -67,71 +69,71 @@ def _etl_and_billing(capabilities: Capabilities) -> str | None:
     applies=_action("new"),
 )
 async def orders_new(ctx: Context) -> None:
-    account, fx = ctx.fact("account"), fixtures(ctx)
+    account: wire.Account = ctx.fact("account")
+    fx = fixtures(ctx)
     line = keys(ctx).next("0QL")
     body = {
         "external_id": keys(ctx).next("801"),
-        "account_id": account["id"],
+        "account_id": account.id,
         "requested_by": "q2c-verify",
         "items": [
             {
                 "external_id": line,
                 "action": "new",
-                "product_id": fx.product["id"],
+                "product_id": fx.product.id,
                 "quantity": 1,
-                "term_option_id": fx.term_option["id"],
+                "term_option_id": fx.term_option.id,
             }
         ],
     }
     order, exchange = await submit_order(ctx, body)
-    service_id = order["items"][0]["result_service_id"]
+    service_id = order.items[0].result_service_id
     require(bool(service_id), "items.0.result_service_id", repr(service_id), exchange)
     exchange = await ctx.client.request("GET", f"/services/{service_id}")
-    service = expect(ctx, exchange, 200)
+    service = expect_as(ctx, exchange, wire.Service, 200)
     for name, wanted in (
         ("status", "active"),
-        ("account_id", account["id"]),
-        ("product_id", fx.product["id"]),
+        ("account_id", account.id),
+        ("product_id", fx.product.id),
         ("external_id", line),
     ):
-        require(service[name] == wanted, f"service {name} {wanted!r}", f"{name} {service[name]!r}", exchange)
-    listed = await walk(ctx, "/services", {"account_id": account["id"]}, 100)
+        got = getattr(service, name)
+        require(got == wanted, f"service {name} {wanted!r}", f"{name} {got!r}", exchange)
+    listed = await walk(ctx, "/services", {"account_id": account.id}, 100, wire.Service)
     require(
-        service_id in [s["id"] for s in listed],
+        service_id in [s.id for s in listed],
         f"{service_id} in GET /services?account_id",
-        str([s["id"] for s in listed]),
+        str([s.id for s in listed]),
     )
     ctx.facts["service"] = service
 
 
-async def bill(ctx: Context) -> tuple[dict[str, Any], Exchange]:
-    """An invoice for the account's unbilled charges: bill-now, or a bill run for the account."""
-    account = ctx.fact("account")
+async def bill(ctx: Context, through: date) -> tuple[wire.Invoice, Exchange]:
+    """An invoice for the account's unbilled charges: bill-now, or a bill run for the account
+    through ``through`` (the service's start)."""
+    account: wire.Account = ctx.fact("account")
     if ctx.capabilities.get("bill_now"):
-        exchange = await ctx.client.request("POST", f"/accounts/{account['id']}/bill-now", json_body={})
-        invoice = expect(ctx, exchange, 201)
+        exchange = await ctx.client.request("POST", f"/accounts/{account.id}/bill-now", json_body={})
+        invoice = expect_as(ctx, exchange, wire.Invoice, 201)
     else:
-        through = ctx.fact("service")["start_date"]
-        body = {"account_ids": [account["id"]], "through_date": through, "auto_approve": True}
+        body = {"account_ids": [account.id], "through_date": through.isoformat(), "auto_approve": True}
         exchange = await ctx.client.request("POST", "/bill-runs", json_body=body)
-        run = expect(ctx, exchange, 202)
+        run = expect_as(ctx, exchange, wire.BillRun, 202)
         deadline = asyncio.get_running_loop().time() + BILL_RUN_WAIT_SECONDS
-        while run["status"] in ("pending", "running") and asyncio.get_running_loop().time() < deadline:
+        while run.status in ("pending", "running") and asyncio.get_running_loop().time() < deadline:
             await asyncio.sleep(BILL_RUN_POLL_SECONDS)  # a long-running operation: read it again
-            exchange = await ctx.client.request("GET", f"/bill-runs/{run['id']}")
-            run = expect(ctx, exchange, 200)
-        require(run["status"] == "completed", "the bill run completed", f"status {run['status']!r}", exchange)
-        invoices = await walk(ctx, "/invoices", {"account_id": account["id"]}, 100)
+            exchange = await ctx.client.request("GET", f"/bill-runs/{run.id}")
+            run = expect_as(ctx, exchange, wire.BillRun, 200)
+        require(run.status == "completed", "the bill run completed", f"status {run.status!r}", exchange)
+        invoices = await walk(ctx, "/invoices", {"account_id": account.id}, 100, wire.Invoice)
         known = set(ctx.facts.get("invoices", []))
-        fresh = [i for i in invoices if i["id"] not in known]
+        fresh = [i for i in invoices if i.id not in known]
         require(len(fresh) == 1, "one new invoice for the account", f"{len(fresh)} new invoices", exchange)
         invoice = fresh[0]
-    require(
-        invoice["account_id"] == account["id"], f"account_id {account['id']}", invoice["account_id"], exchange
-    )
-    require(invoice["status"] == "posted", "status posted", f"status {invoice['status']!r}", exchange)
-    ctx.facts.setdefault("invoices", []).append(invoice["id"])
-    return dict(invoice), exchange
+    require(invoice.account_id == account.id, f"account_id {account.id}", invoice.account_id, exchange)
+    require(invoice.status == "posted", "status posted", f"status {invoice.status!r}", exchange)
+    ctx.facts.setdefault("invoices", []).append(invoice.id)
+    return invoice, exchange
 
 
 @check(
@@ -142,22 +144,18 @@ async def bill(ctx: Context) -> tuple[dict[str, Any], Exchange]:
     applies=_can_bill,
 )
 async def billing_bill_now(ctx: Context) -> None:
-    invoice, exchange = await bill(ctx)
-    service_id = ctx.fact("service")["id"]
+    service: wire.Service = ctx.fact("service")
+    invoice, exchange = await bill(ctx, service.start_date)
+    service_id = service.id
     require(
-        any(line["service_id"] == service_id for line in invoice["lines"]),
+        any(line.service_id == service_id for line in invoice.lines),
         f"a line for service {service_id}",
-        str([(line["charge_type"], line["service_id"]) for line in invoice["lines"]]),
+        str([(line.charge_type, line.service_id) for line in invoice.lines]),
         exchange,
     )
-    again = await ctx.client.request("GET", f"/invoices/{invoice['id']}")
-    got = expect(ctx, again, 200)
-    require(
-        same_money(got["total"], invoice["total"]),
-        f"total {show(invoice['total'])}",
-        show(got["total"]),
-        again,
-    )
+    again = await ctx.client.request("GET", f"/invoices/{invoice.id}")
+    got = expect_as(ctx, again, wire.Invoice, 200)
+    require(same_money(got.total, invoice.total), f"total {show(invoice.total)}", show(got.total), again)
 
 
 @check(
@@ -168,19 +166,23 @@ async def billing_bill_now(ctx: Context) -> None:
     applies=_action("rerate"),
 )
 async def orders_rerate(ctx: Context) -> None:
-    service, fx = ctx.fact("service"), fixtures(ctx)
-    new_price = money(amount(service["recurring_price"]) + Decimal(10), fx)
-    item = {"action": "rerate", "service_id": service["id"], "price_overrides": {"recurring": new_price}}
-    await submit_order(ctx, {"account_id": service["account_id"], "items": [item]})
-    exchange = await ctx.client.request("GET", f"/services/{service['id']}")
-    got = expect(ctx, exchange, 200)
+    service: wire.Service = ctx.fact("service")
+    fx = fixtures(ctx)
+    require(service.recurring_price is not None, "a recurring_price to change", "null")
+    assert service.recurring_price is not None
+    new_price = money(amount(service.recurring_price) + Decimal(10), fx)
+    overrides = {"recurring": new_price.model_dump()}
+    item = {"action": "rerate", "service_id": service.id, "price_overrides": overrides}
+    await submit_order(ctx, {"account_id": service.account_id, "items": [item]})
+    exchange = await ctx.client.request("GET", f"/services/{service.id}")
+    got = expect_as(ctx, exchange, wire.Service, 200)
     require(
-        same_money(got["recurring_price"], new_price),
+        same_money(got.recurring_price, new_price),
         f"recurring_price {show(new_price)}",
-        f"recurring_price {show(got['recurring_price'])}",
+        f"recurring_price {show(got.recurring_price)}",
         exchange,
     )
-    require(got["status"] == "active", "status active", f"status {got['status']!r}", exchange)
+    require(got.status == "active", "status active", f"status {got.status!r}", exchange)
     ctx.facts["service"] = got
 
 
@@ -192,28 +194,25 @@ async def orders_rerate(ctx: Context) -> None:
     applies=_etl,
 )
 async def services_etl_quote(ctx: Context) -> None:
-    service, fx = ctx.fact("service"), fixtures(ctx)
-    exchange = await ctx.client.request("POST", f"/services/{service['id']}/etl-quote", json_body={})
-    quote = expect(ctx, exchange, 200)
-    require(
-        quote["service_id"] == service["id"], f"service_id {service['id']}", quote["service_id"], exchange
-    )
-    require(
-        quote["amount"]["currency"] == fx.currency, f"currency {fx.currency}", show(quote["amount"]), exchange
-    )
+    service: wire.Service = ctx.fact("service")
+    fx = fixtures(ctx)
+    exchange = await ctx.client.request("POST", f"/services/{service.id}/etl-quote", json_body={})
+    quote = expect_as(ctx, exchange, wire.EtlQuote, 200)
+    require(quote.service_id == service.id, f"service_id {service.id}", quote.service_id, exchange)
+    require(quote.amount.currency == fx.currency, f"currency {fx.currency}", show(quote.amount), exchange)
     if fx.has_etl_rule:
         require(
-            amount(quote["amount"]) > 0,
-            f"a positive amount (term option {fx.term_option['id']} has an ETL rule)",
-            f"{show(quote['amount'])} (reason {quote['reason']!r})",
+            amount(quote.amount) > 0,
+            f"a positive amount (term option {fx.term_option.id} has an ETL rule)",
+            f"{show(quote.amount)} (reason {quote.reason!r})",
             exchange,
         )
-    after = await ctx.client.request("GET", f"/services/{service['id']}")
-    got = expect(ctx, after, 200)
+    after = await ctx.client.request("GET", f"/services/{service.id}")
+    got = expect_as(ctx, after, wire.Service, 200)
     require(
-        (got["status"], got["version"]) == (service["status"], service["version"]),
-        f"the service unchanged (status {service['status']}, version {service['version']})",
-        f"status {got['status']}, version {got['version']}",
+        (got.status, got.version) == (service.status, service.version),
+        f"the service unchanged (status {service.status}, version {service.version})",
+        f"status {got.status}, version {got.version}",
         after,
     )
     ctx.facts["quote"] = quote
@@ -227,32 +226,32 @@ async def services_etl_quote(ctx: Context) -> None:
     applies=_action("cancel"),
 )
 async def orders_cancel(ctx: Context) -> None:
-    service = ctx.fact("service")
-    quote = ctx.facts.get("quote")
+    service: wire.Service = ctx.fact("service")
+    quote: wire.EtlQuote | None = ctx.facts.get("quote")
     item: dict[str, Any] = {
         "action": "cancel",
-        "service_id": service["id"],
+        "service_id": service.id,
         "cancel_reason": "customer_request",
     }
     if quote is not None:
-        item["effective_date"] = quote["effective_date"]
+        item["effective_date"] = quote.effective_date.isoformat()
         item["etl"] = {"apply": True}
-    order, order_exchange = await submit_order(ctx, {"account_id": service["account_id"], "items": [item]})
-    exchange = await ctx.client.request("GET", f"/services/{service['id']}")
-    got = expect(ctx, exchange, 200)
-    require(got["status"] == "cancelled", "status cancelled", f"status {got['status']!r}", exchange)
+    order, order_exchange = await submit_order(ctx, {"account_id": service.account_id, "items": [item]})
+    exchange = await ctx.client.request("GET", f"/services/{service.id}")
+    got = expect_as(ctx, exchange, wire.Service, 200)
+    require(got.status == "cancelled", "status cancelled", f"status {got.status!r}", exchange)
     if quote is not None:
-        charged = order["items"][0]["etl_amount"]
+        charged = order.items[0].etl_amount
         require(
-            same_money(charged, quote["amount"]),
-            f"items.0.etl_amount {show(quote['amount'])} (the quote)",
+            same_money(charged, quote.amount),
+            f"items.0.etl_amount {show(quote.amount)} (the quote)",
             show(charged),
             order_exchange,
         )
         require(
-            same_money(got["etl_amount"], quote["amount"]),
-            f"service etl_amount {show(quote['amount'])}",
-            show(got["etl_amount"]),
+            same_money(got.etl_amount, quote.amount),
+            f"service etl_amount {show(quote.amount)}",
+            show(got.etl_amount),
             exchange,
         )
     ctx.facts["cancelled"] = got
@@ -266,18 +265,19 @@ async def orders_cancel(ctx: Context) -> None:
     applies=_etl_and_billing,
 )
 async def billing_final_invoice(ctx: Context) -> None:
-    quote, service = ctx.fact("quote"), ctx.fact("cancelled")
-    invoice, exchange = await bill(ctx)
+    quote: wire.EtlQuote = ctx.fact("quote")
+    service: wire.Service = ctx.fact("cancelled")
+    invoice, exchange = await bill(ctx, ctx.fact("service").start_date)
     lines = [
         line
-        for line in invoice["lines"]
-        if line["charge_type"] == "early_termination" and line["service_id"] == service["id"]
+        for line in invoice.lines
+        if line.charge_type == "early_termination" and line.service_id == service.id
     ]
     require(len(lines) == 1, "one early_termination line for the service", f"{len(lines)} lines", exchange)
     require(
-        same_money(lines[0]["amount"], quote["amount"]),
-        f"early_termination {show(quote['amount'])} (the quote)",
-        f"early_termination {show(lines[0]['amount'])}",
+        same_money(lines[0].amount, quote.amount),
+        f"early_termination {show(quote.amount)} (the quote)",
+        f"early_termination {show(lines[0].amount)}",
         exchange,
     )
 
@@ -289,44 +289,45 @@ async def billing_final_invoice(ctx: Context) -> None:
     needs=("invoices",),
 )
 async def payments_apply(ctx: Context) -> None:
-    account, fx = ctx.fact("account"), fixtures(ctx)
+    account: wire.Account = ctx.fact("account")
+    fx = fixtures(ctx)
     methods = list(ctx.capabilities.get("payment_methods") or ["external"])
     method = "external" if "external" in methods else methods[0]
     first = ctx.fact("invoices")[0]
-    before = expect(ctx, await ctx.client.request("GET", f"/invoices/{first}"), 200)
-    due = amount(before["amount_due"])
-    require(due > 0, f"an amount due on {first} to pay", show(before["amount_due"]))
+    before = expect_as(ctx, await ctx.client.request("GET", f"/invoices/{first}"), wire.Invoice, 200)
+    due = amount(before.amount_due)
+    require(due > 0, f"an amount due on {first} to pay", show(before.amount_due))
     paid = money(min(Decimal(10), due), fx)
     body = {
-        "account_id": account["id"],
-        "amount": paid,
+        "account_id": account.id,
+        "amount": paid.model_dump(),
         "method": method,
         "reference": f"q2cv-{ctx.run_id}",
-        "apply_to": [{"invoice_id": first, "amount": paid}],
+        "apply_to": [{"invoice_id": first, "amount": paid.model_dump()}],
     }
     exchange = await ctx.client.request("POST", "/payments", json_body=body)
-    payment = expect(ctx, exchange, 201)
-    require(payment["status"] == "succeeded", "status succeeded", f"status {payment['status']!r}", exchange)
-    applied = [a for a in payment["applied"] if a["invoice_id"] == first]
+    payment = expect_as(ctx, exchange, wire.Payment, 201)
+    require(payment.status == "succeeded", "status succeeded", f"status {payment.status!r}", exchange)
+    applied = [a for a in payment.applied if a.invoice_id == first]
     require(
-        len(applied) == 1 and same_money(applied[0]["amount"], paid),
+        len(applied) == 1 and same_money(applied[0].amount, paid),
         f"applied [{first}: {show(paid)}]",
-        str([(a["invoice_id"], show(a["amount"])) for a in payment["applied"]]),
+        str([(a.invoice_id, show(a.amount)) for a in payment.applied]),
         exchange,
     )
     after_exchange = await ctx.client.request("GET", f"/invoices/{first}")
-    after = expect(ctx, after_exchange, 200)
+    after = expect_as(ctx, after_exchange, wire.Invoice, 200)
     require(
-        amount(after["amount_due"]) == due - amount(paid),
+        amount(after.amount_due) == due - amount(paid),
         f"amount_due {due - amount(paid)} after paying {show(paid)}",
-        f"amount_due {show(after['amount_due'])}",
+        f"amount_due {show(after.amount_due)}",
         after_exchange,
     )
     ctx.facts["payment"] = payment
 
 
-def _total(invoices: list[dict[str, Any]], field: str) -> Decimal:
-    return sum((amount(i[field]) for i in invoices), Decimal(0))
+def _total(amounts: list[wire.Money]) -> Decimal:
+    return sum((amount(m) for m in amounts), Decimal(0))
 
 
 @check(
@@ -336,43 +337,38 @@ def _total(invoices: list[dict[str, Any]], field: str) -> Decimal:
     needs=("account", "invoices"),
 )
 async def summary_matches(ctx: Context) -> None:
-    account = ctx.fact("account")
-    exchange = await ctx.client.request("GET", f"/accounts/{account['id']}/summary")
-    summary = expect(ctx, exchange, 200)
-    invoices = await walk(ctx, "/invoices", {"account_id": account["id"]}, 100)
-    payments = await walk(ctx, "/payments", {"account_id": account["id"]}, 100)
-    live = [i for i in invoices if i["status"] in LIVE_INVOICE_STATES]
-    succeeded = [p for p in payments if p["status"] == "succeeded"]
-    figures = {
-        "total_billed": _total(live, "total"),
-        "amount_due": _total(live, "amount_due"),
-        "past_due_amount": _total([i for i in live if i["is_overdue"]], "amount_due"),
-        "unapplied_credit": _total(succeeded, "unapplied_amount"),
-    }
+    account: wire.Account = ctx.fact("account")
+    exchange = await ctx.client.request("GET", f"/accounts/{account.id}/summary")
+    summary = expect_as(ctx, exchange, wire.AccountSummary, 200)
+    invoices = await walk(ctx, "/invoices", {"account_id": account.id}, 100, wire.Invoice)
+    payments = await walk(ctx, "/payments", {"account_id": account.id}, 100, wire.Payment)
+    live = [i for i in invoices if i.status in LIVE_INVOICE_STATES]
+    succeeded = [p for p in payments if p.status == "succeeded"]
     # (figure, what the invoices and payments say, what the summary says)
-    wrong: list[tuple[str, str, str]] = [
-        (name, f"{value} {summary['currency']}", show(summary[name]))
-        for name, value in figures.items()
-        if amount(summary[name]) != value
+    figures = [
+        ("total_billed", _total([i.total for i in live]), summary.total_billed),
+        ("amount_due", _total([i.amount_due for i in live]), summary.amount_due),
+        ("past_due_amount", _total([i.amount_due for i in live if i.is_overdue]), summary.past_due_amount),
+        ("unapplied_credit", _total([p.unapplied_amount for p in succeeded]), summary.unapplied_credit),
     ]
-    ordered = sorted(live, key=lambda i: (i["issue_date"], i["number"]))
+    wrong: list[tuple[str, str, str]] = [
+        (name, f"{value} {summary.currency}", show(said))
+        for name, value, said in figures
+        if amount(said) != value
+    ]
+    ordered = sorted(live, key=lambda i: (i.issue_date, i.number))
     if ordered:
-        for name, invoice in (("first_invoice", ordered[0]), ("latest_invoice", ordered[-1])):
-            ref = summary[name] or {}
-            if ref.get("id") != invoice["id"] or not same_money(ref.get("amount"), invoice["total"]):
-                wrong.append(
-                    (
-                        name,
-                        f"{invoice['id']} {show(invoice['total'])}",
-                        f"{ref.get('id')} {show(ref.get('amount'))}",
-                    )
-                )
+        for name, ref, invoice in (
+            ("first_invoice", summary.first_invoice, ordered[0]),
+            ("latest_invoice", summary.latest_invoice, ordered[-1]),
+        ):
+            ref_id, ref_amount = (ref.id, ref.amount) if ref is not None else (None, None)
+            if ref_id != invoice.id or not same_money(ref_amount, invoice.total):
+                wrong.append((name, f"{invoice.id} {show(invoice.total)}", f"{ref_id} {show(ref_amount)}"))
     if succeeded:
-        last = summary["last_payment"] or {}
-        if last.get("id") not in {p["id"] for p in succeeded}:
-            wrong.append(
-                ("last_payment", f"one of {sorted(p['id'] for p in succeeded)}", repr(last.get("id")))
-            )
+        last = summary.last_payment.id if summary.last_payment is not None else None
+        if last not in {p.id for p in succeeded}:
+            wrong.append(("last_payment", f"one of {sorted(p.id for p in succeeded)}", repr(last)))
     if wrong:
         raise CheckFailed(
             "figures from GET /invoices and GET /payments: " + "; ".join(f"{n} {e}" for n, e, _ in wrong),
@@ -381,8 +377,16 @@ async def summary_matches(ctx: Context) -> None:
         )
 
 
+#: The contract model of each list the pagination check walks.
+_LISTED: dict[str, type[wire.Order] | type[wire.Invoice] | type[wire.Event]] = {
+    "/orders": wire.Order,
+    "/invoices": wire.Invoice,
+    "/events": wire.Event,
+}
+
+
 async def _walk_ids(ctx: Context, path: str, query: dict[str, Any], limit: int) -> list[str]:
-    return [item["id"] for item in await walk(ctx, path, query, limit)]
+    return [item.id for item in await walk(ctx, path, query, limit, _LISTED[path])]
 
 
 @check(
@@ -392,8 +396,8 @@ async def _walk_ids(ctx: Context, path: str, query: dict[str, Any], limit: int) 
     needs=("account", "orders"),
 )
 async def pagination_walk(ctx: Context) -> None:
-    account = ctx.fact("account")
-    scope = {"account_id": account["id"]}
+    account: wire.Account = ctx.fact("account")
+    scope = {"account_id": account.id}
     lists: list[tuple[str, set[str] | None]] = [
         ("/orders", set(ctx.fact("orders"))),
         ("/invoices", set(ctx.facts.get("invoices", [])) or None),

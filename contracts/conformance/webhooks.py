@@ -23,6 +23,7 @@ from contracts.conformance.checks import (
     Context,
     check,
     expect,
+    expect_as,
     expect_problem,
     require,
 )
@@ -31,6 +32,7 @@ from contracts.conformance.listener import Delivery, Listener, Probe
 from contracts.conformance.results import Exchange
 from contracts.conformance.scenarios_billing import bill
 from contracts.conformance.spec import schema_errors
+from contracts.generated import billing_models as wire
 from contracts.signing import WebhookVerificationError, verify
 
 TRIGGERED = ("account.created", "service.activated", "order.completed", "invoice.posted")
@@ -64,7 +66,7 @@ def setup(ctx: Context) -> WebhookSetup:
 
 def ours(ctx: Context) -> list[Delivery]:
     """Deliveries about the account this stage created."""
-    account_id = ctx.fact("webhook_account")["id"]
+    account_id = ctx.fact("webhook_account").id
     listener = setup(ctx).listener
     return [
         d
@@ -105,9 +107,9 @@ async def register(ctx: Context) -> None:
     url = stage.public_url or stage.listener.url
     body = {"url": url, "description": f"q2c verify {ctx.run_id}"}
     exchange = await ctx.client.request("POST", "/webhook-endpoints", json_body=body)
-    endpoint = expect(ctx, exchange, 201)
-    require(endpoint["url"] == url, f"url {url}", f"url {endpoint['url']}", exchange)
-    again = await ctx.client.request("GET", f"/webhook-endpoints/{endpoint['id']}")
+    endpoint = expect_as(ctx, exchange, wire.WebhookEndpointWithSecret, 201)
+    require(endpoint.url == url, f"url {url}", f"url {endpoint.url}", exchange)
+    again = await ctx.client.request("GET", f"/webhook-endpoints/{endpoint.id}")
     shown = expect(ctx, again, 200)
     require("secret" not in shown, "no secret in GET /webhook-endpoints/{id}", "the secret is shown", again)
     ctx.facts["endpoint"] = endpoint
@@ -148,17 +150,13 @@ async def delivered(ctx: Context) -> None:
     fx = fixtures(ctx)
     item = {
         "action": "new",
-        "product_id": fx.product["id"],
+        "product_id": fx.product.id,
         "quantity": 1,
-        "term_option_id": fx.term_option["id"],
+        "term_option_id": fx.term_option.id,
     }
-    order, _ = await submit_order(ctx, {"account_id": account["id"], "items": [item]})
-    ctx.facts["service"] = {
-        "id": order["items"][0]["result_service_id"],
-        "start_date": order["items"][0]["effective_date"],
-    }
+    order, _ = await submit_order(ctx, {"account_id": account.id, "items": [item]})
     ctx.facts["account"] = account
-    await bill(ctx)
+    await bill(ctx, order.items[0].effective_date)
     probe = listener.probe
     await listener.wait_until(lambda: probe.first is not None, stage.timeout)
     if probe.first is not None:
@@ -166,8 +164,8 @@ async def delivered(ctx: Context) -> None:
     wanted = set(TRIGGERED)
     expected_ids: set[str] = set()
     if ctx.capabilities.get("event_log"):
-        events = await walk(ctx, "/events", {"account_id": account["id"]}, 100)
-        expected_ids = {e["id"] for e in events}
+        events = await walk(ctx, "/events", {"account_id": account.id}, 100, wire.Event)
+        expected_ids = {e.id for e in events}
 
     def arrived() -> tuple[set[str], set[str]]:
         # Any attempt counts as delivered: whether the failed one is retried is its own check.
@@ -180,7 +178,7 @@ async def delivered(ctx: Context) -> None:
     missing_types, missing_ids = arrived()
     require(
         not missing_types and not missing_ids,
-        f"deliveries of {', '.join(TRIGGERED)} and of every logged event of {account['id']} "
+        f"deliveries of {', '.join(TRIGGERED)} and of every logged event of {account.id} "
         f"within {stage.timeout:g}s",
         f"missing types {sorted(missing_types)}, missing logged events {sorted(missing_ids)[:10]}",
     )
@@ -220,7 +218,7 @@ async def headers(ctx: Context) -> None:
     reproduce=_trigger,
 )
 async def signature(ctx: Context) -> None:
-    secret = ctx.fact("endpoint")["secret"]
+    secret = ctx.fact("endpoint").secret
     for delivery in setup(ctx).listener.deliveries:
         try:
             verify([secret], delivery.headers, delivery.body, now=time.time())
@@ -323,10 +321,11 @@ async def event_log(ctx: Context) -> None:
 )
 async def attempts(ctx: Context) -> None:
     first, _ = _probed(ctx)
-    endpoint_id = ctx.fact("endpoint")["id"]
+    endpoint_id = ctx.fact("endpoint").id
     event_id = first.payload.get("id")
-    deliveries = await walk(ctx, f"/webhook-endpoints/{endpoint_id}/attempts", {"event_id": event_id}, 100)
-    statuses = [[a["status_code"] for a in d["attempts"]] for d in deliveries if d["event_id"] == event_id]
+    path = f"/webhook-endpoints/{endpoint_id}/attempts"
+    deliveries = await walk(ctx, path, {"event_id": event_id}, 100, wire.WebhookDelivery)
+    statuses = [[a.status_code for a in d.attempts] for d in deliveries if d.event_id == event_id]
     require(
         any(len(s) >= 2 and s[0] == 500 and s[-1] is not None and 200 <= s[-1] < 300 for s in statuses),
         f"a delivery of {event_id} with attempts [500, ..., 2xx]",
@@ -346,14 +345,14 @@ async def replay(ctx: Context) -> None:
     original = next((d for d in ours(ctx) if d.payload.get("type") == "service.activated"), None)
     require(original is not None, "a delivered service.activated event", "none")
     assert original is not None
-    endpoint_id = ctx.fact("endpoint")["id"]
+    endpoint_id = ctx.fact("endpoint").id
     event_id = original.payload["id"]
     count = len(stage.listener.deliveries)
     exchange = await ctx.client.request(
         "POST", f"/webhook-endpoints/{endpoint_id}/replay", json_body={"event_ids": [event_id]}
     )
-    result = expect(ctx, exchange, 202)
-    require(result["replayed"] >= 1, "replayed >= 1", f"replayed {result['replayed']}", exchange)
+    result = expect_as(ctx, exchange, wire.ReplayResult, 202)
+    require(result.replayed >= 1, "replayed >= 1", f"replayed {result.replayed}", exchange)
 
     def replayed() -> Delivery | None:
         fresh = stage.listener.deliveries[count:]
@@ -379,7 +378,7 @@ async def replay(ctx: Context) -> None:
     applies=_native,
 )
 async def unsubscribe(ctx: Context) -> None:
-    endpoint_id = ctx.fact("endpoint")["id"]
+    endpoint_id = ctx.fact("endpoint").id
     exchange = await ctx.client.request("DELETE", f"/webhook-endpoints/{endpoint_id}")
     expect(ctx, exchange, 204)
     gone = await ctx.client.request("GET", f"/webhook-endpoints/{endpoint_id}")

@@ -4,6 +4,11 @@ Every mutation carries an ``Idempotency-Key`` (derived from the intent by the ca
 retry after a crash replays instead of duplicating); 429 waits for ``Retry-After``; 5xx and
 connection errors are retried with exponential backoff and jitter. Errors are the contract's
 problem+json, raised as ``BillingApiError`` with its stable ``code``.
+
+Responses are parsed into the models generated from the contract
+(``contracts.generated.billing_models``); a response that does not match its model is a
+``BillingApiError`` with code ``invalid_response`` naming the first mismatch, never a KeyError
+deep in a flow.
 """
 
 from __future__ import annotations
@@ -12,14 +17,17 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import aiohttp
+from pydantic import BaseModel, ValidationError
 
+from contracts.generated import billing_models as wire
 from integration.clients.http import HttpClient
 
 MAX_RETRY_AFTER = 60.0
+M = TypeVar("M", bound=BaseModel)
 
 
 class BillingApiError(Exception):
@@ -125,64 +133,79 @@ class BillingClient(HttpClient):
             found.extend(page)
         return found
 
-    # -- the operations the flows use -----------------------------------------------------------
+    # -- the operations the flows use, typed by the contract's models -------------------------------
 
-    async def bill_cycles(self) -> list[dict[str, Any]]:
-        return await self.collect("/bill-cycles")
+    async def _get(
+        self, model: type[M], path: str, operation: str, query: Mapping[str, Any] | None = None
+    ) -> M:
+        status, payload = await self.request("GET", path, query=query, operation=operation)
+        return parse(model, payload, status=status, url=path)
 
-    async def account_categories(self) -> list[dict[str, Any]]:
-        return await self.collect("/account-categories")
+    async def _send(
+        self, model: type[M], method: str, path: str, body: BaseModel, key: str, operation: str
+    ) -> M:
+        status, payload = await self.request(
+            method,
+            path,
+            # Only the fields set: the contract refuses explicit nulls where it does not allow them.
+            body=body.model_dump(mode="json", exclude_unset=True),
+            idempotency_key=key,
+            operation=operation,
+        )
+        return parse(model, payload, status=status, url=path)
+
+    async def _all(self, model: type[M], path: str, query: Mapping[str, Any] | None = None) -> list[M]:
+        return [parse(model, item, status=200, url=path) for item in await self.collect(path, query)]
+
+    async def bill_cycles(self) -> list[wire.BillCycle]:
+        return await self._all(wire.BillCycle, "/bill-cycles")
+
+    async def account_categories(self) -> list[wire.AccountCategory]:
+        return await self._all(wire.AccountCategory, "/account-categories")
 
     async def find_account(
         self, *, external_id: str | None = None, number: str | None = None
-    ) -> dict[str, Any] | None:
-        _, page = await self.request(
-            "GET",
-            "/accounts",
-            query={"external_id": external_id, "number": number, "limit": 1},
-            operation="find_account",
-        )
-        data = page["data"]
-        return dict(data[0]) if data else None
+    ) -> wire.Account | None:
+        query = {"external_id": external_id, "number": number, "limit": 1}
+        page = await self._get(wire.AccountList, "/accounts", "find_account", query)
+        return page.data[0] if page.data else None
 
-    async def get_account(self, account_id: str) -> dict[str, Any]:
-        _, account = await self.request("GET", f"/accounts/{account_id}", operation="get_account")
-        return dict(account)
+    async def get_account(self, account_id: str) -> wire.Account:
+        return await self._get(wire.Account, f"/accounts/{account_id}", "get_account")
 
-    async def create_account(self, body: Mapping[str, Any], *, idempotency_key: str) -> dict[str, Any]:
-        _, account = await self.request(
-            "POST", "/accounts", body=dict(body), idempotency_key=idempotency_key, operation="create_account"
-        )
-        return dict(account)
+    async def create_account(self, body: wire.AccountCreate, *, idempotency_key: str) -> wire.Account:
+        return await self._send(wire.Account, "POST", "/accounts", body, idempotency_key, "create_account")
 
     async def update_account(
-        self, account_id: str, body: Mapping[str, Any], *, idempotency_key: str
-    ) -> dict[str, Any]:
-        _, account = await self.request(
-            "PATCH",
-            f"/accounts/{account_id}",
-            body=dict(body),
-            idempotency_key=idempotency_key,
-            operation="update_account",
-        )
-        return dict(account)
+        self, account_id: str, body: wire.AccountUpdate, *, idempotency_key: str
+    ) -> wire.Account:
+        path = f"/accounts/{account_id}"
+        return await self._send(wire.Account, "PATCH", path, body, idempotency_key, "update_account")
 
-    async def account_summary(self, account_id: str) -> dict[str, Any]:
-        _, summary = await self.request("GET", f"/accounts/{account_id}/summary", operation="account_summary")
-        return dict(summary)
+    async def account_summary(self, account_id: str) -> wire.AccountSummary:
+        return await self._get(wire.AccountSummary, f"/accounts/{account_id}/summary", "account_summary")
 
-    async def invoices(self, account_id: str) -> list[dict[str, Any]]:
-        return await self.collect("/invoices", {"account_id": account_id})
+    async def invoices(self, account_id: str) -> list[wire.Invoice]:
+        return await self._all(wire.Invoice, "/invoices", {"account_id": account_id})
 
-    async def events_page(self, after: str | None, *, limit: int = 100) -> dict[str, Any]:
-        _, page = await self.request(
-            "GET", "/events", query={"cursor": after, "limit": limit}, operation="events"
-        )
-        return dict(page)
+    async def events_page(self, after: str | None, *, limit: int = 100) -> wire.EventList:
+        return await self._get(wire.EventList, "/events", "events", {"cursor": after, "limit": limit})
 
-    async def capabilities(self) -> dict[str, Any]:
-        _, caps = await self.request("GET", "/capabilities", operation="capabilities")
-        return dict(caps)
+    async def capabilities(self) -> wire.Capabilities:
+        return await self._get(wire.Capabilities, "/capabilities", "capabilities")
+
+
+def parse(model: type[M], payload: Any, *, status: int, url: str) -> M:
+    """A billing response as its contract model, or a ``BillingApiError`` naming the mismatch."""
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "body"
+        detail = f"the response is not a contract {model.__name__}: {where}: {first['msg']}"
+        raise BillingApiError(
+            status, {"code": "invalid_response", "detail": detail, "param": where}, url
+        ) from None
 
 
 def _seconds(value: str | None) -> float:

@@ -22,12 +22,15 @@ class HttpClient(abc.ABC):
         self,
         *,
         session: aiohttp.ClientSession | None = None,
+        owns_session: bool = False,
         sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
         on_call: Callable[[str], None] | None = None,
     ) -> None:
         self._session = session
-        self._owns_session = session is None
+        # An injected session stays the caller's unless handed over (the core builds the billing
+        # client's session, with the pacing middleware, and hands it over).
+        self._owns_session = session is None or owns_session
         self._sleep = sleep
         self._random = rng or random.Random(0)
         self._on_call = on_call

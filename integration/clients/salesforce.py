@@ -37,9 +37,14 @@ _LIMIT_INFO = re.compile(r"api-usage=(\d+)/(\d+)")
 
 
 class SalesforceApiError(Exception):
-    def __init__(self, status: int, errors: list[dict[str, Any]], url: str) -> None:
-        first = errors[0] if errors else {}
+    """An error answer (``status`` 0: Salesforce could not be reached, ``UNREACHABLE``)."""
+
+    def __init__(
+        self, status: int, errors: list[dict[str, Any]], url: str, *, retry_after: int | None = None
+    ) -> None:
+        first = errors[0] if errors and isinstance(errors[0], dict) else {}
         self.status = status
+        self.retry_after = retry_after
         self.error_code = str(first.get("errorCode") or first.get("error") or "UNKNOWN")
         self.message = str(first.get("message") or first.get("error_description") or "")
         self.errors = errors
@@ -157,10 +162,19 @@ class SalesforceClient(HttpClient):
                 basic = base64.b64encode(f"{self.config.client_id}:{secret}".encode()).decode()
                 headers["Authorization"] = f"Basic {basic}"
                 form = {"grant_type": "client_credentials"}
-            async with self._http().post(url, data=form, headers=headers) as response:
-                body = await response.json(content_type=None)
-                if response.status != 200:
-                    raise SalesforceApiError(response.status, [body] if isinstance(body, dict) else body, url)
+            try:
+                async with self._http().post(url, data=form, headers=headers) as response:
+                    body = await response.json(content_type=None)
+                    if response.status != 200:
+                        raise SalesforceApiError(
+                            response.status, [body] if isinstance(body, dict) else body, url
+                        )
+            except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+                raise _unreachable(exc, url) from exc
+            except (aiohttp.ContentTypeError, ValueError) as exc:  # not JSON: a proxy's error page
+                raise SalesforceApiError(
+                    502, [{"errorCode": "INVALID_RESPONSE", "message": str(exc)}], url
+                ) from exc
             self._token = str(body["access_token"])
             self._instance_url = str(body["instance_url"]).rstrip("/")
 
@@ -183,13 +197,19 @@ class SalesforceClient(HttpClient):
             self._check_reserve()
             url = path_or_url if path_or_url.startswith("http") else f"{self._instance_url}{path_or_url}"
             sent = {"Authorization": f"Bearer {self._token}", **(headers or {})}
-            async with self._http().request(method, url, json=body, data=data, headers=sent) as response:
-                self._counted(kind)
-                self._read_limit_info(response.headers)
-                text = await response.text()
-                payload = _parse(text, response.content_type)
-                status = response.status
-                response_headers = response.headers
+            try:
+                async with self._http().request(method, url, json=body, data=data, headers=sent) as response:
+                    self._counted(kind)
+                    self._read_limit_info(response.headers)
+                    text = await response.text()
+                    payload = _parse(text, response.content_type)
+                    status = response.status
+                    response_headers = response.headers
+            except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+                if attempt >= self.config.max_retries:
+                    raise _unreachable(exc, url) from exc
+                await self._backoff(attempt)
+                continue
             if status == 401 and not refreshed and _code(payload) == "INVALID_SESSION_ID":
                 refreshed = True
                 await self.authenticate(force=True)
@@ -199,7 +219,10 @@ class SalesforceClient(HttpClient):
                 continue
             if status >= 300:
                 raise SalesforceApiError(
-                    status, payload if isinstance(payload, list) else [payload or {}], url
+                    status,
+                    payload if isinstance(payload, list) else [_as_error(payload)],
+                    url,
+                    retry_after=_retry_after(response_headers.get("Retry-After")),
                 )
             return status, payload, response_headers
         raise AssertionError("unreachable")
@@ -387,8 +410,26 @@ def _parse(text: str, content_type: str) -> Any:
     if not text:
         return None
     if "json" in content_type:
-        return json.loads(text)
+        try:
+            return json.loads(text)
+        except ValueError:  # a proxy's error page labelled JSON: keep it as text
+            return text
     return text
+
+
+def _as_error(payload: Any) -> dict[str, Any]:
+    if isinstance(payload, dict):
+        return payload
+    return {"errorCode": "UNKNOWN", "message": str(payload or "")[:500]}
+
+
+def _unreachable(exc: BaseException, url: str) -> SalesforceApiError:
+    message = str(exc) or type(exc).__name__
+    return SalesforceApiError(0, [{"errorCode": "UNREACHABLE", "message": message}], url)
+
+
+def _retry_after(value: str | None) -> int | None:
+    return int(value) if value is not None and value.isdigit() else None
 
 
 def _code(body: Any) -> str | None:

@@ -47,10 +47,10 @@ class FlowContext:
                 self.billing.bill_cycles(), self.billing.account_categories()
             )
             self._reference = TransformContext(
-                bill_cycles={str(c["name"]).lower(): str(c["id"]) for c in cycles},
-                account_categories={str(c["name"]).lower(): str(c["id"]) for c in categories},
-                bill_cycle_names={str(c["id"]): str(c["name"]) for c in cycles},
-                account_category_names={str(c["id"]): str(c["name"]) for c in categories},
+                bill_cycles={c.name.lower(): c.id for c in cycles},
+                account_categories={c.name.lower(): c.id for c in categories},
+                bill_cycle_names={c.id: c.name for c in cycles},
+                account_category_names={c.id: c.name for c in categories},
             )
         return self._reference
 

@@ -14,6 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from pydantic import ValidationError
+
+from contracts.generated import billing_models as wire
 from integration.clients.billing import BillingApiError
 from integration.clients.salesforce import soql_in
 from integration.flows.context import FlowContext, sf_datetime
@@ -34,7 +37,7 @@ Status = Literal["linked", "refused", "failed"]
 class LinkOutcome:
     sf_id: str
     status: Status
-    billing: dict[str, Any] | None = None
+    billing: wire.Account | None = None
     created: bool = False
     message: str | None = None
 
@@ -98,12 +101,10 @@ async def link_accounts(ctx: FlowContext, accounts: Sequence[dict[str, Any]]) ->
     linked = [o for o in report.outcomes if o.status == "linked" and o.billing is not None]
     # The link is durable in the core before Salesforce hears of it: a crash here is repaired
     # by the retry, which finds the xref (or the billing account by external id) again.
-    await ctx.store.xref.link_many(
-        (o.sf_id, str(o.billing["id"]), o.billing.get("number")) for o in linked if o.billing
-    )
+    await ctx.store.xref.link_many((o.sf_id, o.billing.id, o.billing.number) for o in linked if o.billing)
     await _write_back(ctx, report, reference)
     await ctx.store.link_results.record(
-        (o.sf_id, o.status, o.created, str(o.billing["id"]) if o.billing else None, o.message)
+        (o.sf_id, o.status, o.created, o.billing.id if o.billing else None, o.message)
         for o in report.outcomes
     )
     return report
@@ -127,10 +128,14 @@ async def _link_one(
             found = await ctx.billing.find_account(external_id=sf_id)
             if found is not None:
                 return LinkOutcome(sf_id, "linked", found)
+        try:
+            draft = wire.AccountCreate.model_validate(prune_nulls(body))
+        except ValidationError as exc:
+            return LinkOutcome(sf_id, "refused", message="Cannot create the billing account: " + _first(exc))
         # Optimistic create: the contract answers 409 naming the account that already holds this
         # external id, which is the lookup by external id at half the calls for new accounts.
         try:
-            created = await ctx.billing.create_account(prune_nulls(body), idempotency_key=f"q2c-link-{sf_id}")
+            created = await ctx.billing.create_account(draft, idempotency_key=f"q2c-link-{sf_id}")
         except BillingApiError as exc:
             existing = exc.problem.get("existing_account_id")
             if exc.status == 409 and existing:  # created meanwhile (another worker, an earlier try)
@@ -146,13 +151,19 @@ async def _link_one(
         return LinkOutcome(sf_id, "failed", message=str(exc))
 
 
+def _first(error: ValidationError) -> str:
+    """The first field the contract refuses, as the mapping names fields (``a.b: message``)."""
+    found = error.errors()[0]
+    return f"{'.'.join(str(part) for part in found['loc'])}: {found['msg']}"
+
+
 async def _link_by_number(ctx: FlowContext, sf_id: str, ban: str) -> LinkOutcome:
     found = await ctx.billing.find_account(number=ban)
     if found is None:
         return LinkOutcome(sf_id, "refused", message=f"Billing_Account_Number__c: no billing account {ban!r}")
-    if found.get("external_id") != sf_id:
+    if found.external_id != sf_id:
         found = await ctx.billing.update_account(
-            str(found["id"]), {"external_id": sf_id}, idempotency_key=f"q2c-relink-{sf_id}-{found['id']}"
+            found.id, wire.AccountUpdate(external_id=sf_id), idempotency_key=f"q2c-relink-{sf_id}-{found.id}"
         )
     return LinkOutcome(sf_id, "linked", found)
 
@@ -163,7 +174,8 @@ async def _write_back(ctx: FlowContext, report: LinkReport, reference: Transform
     written: list[LinkOutcome] = []
     for outcome in report.outcomes:
         if outcome.status == "linked" and outcome.billing is not None:
-            values, errors = apply(ctx.mapping.account.to_salesforce, outcome.billing, reference)
+            account = outcome.billing.model_dump(mode="json")  # the mapping reads the contract's JSON
+            values, errors = apply(ctx.mapping.account.to_salesforce, account, reference)
             record = {
                 "Id": outcome.sf_id,
                 **values,

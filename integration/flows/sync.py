@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from contracts.generated import billing_models as wire
 from integration.clients.billing import BillingApiError
 from integration.flows.context import FlowContext, sf_datetime
 from integration.mapping import TransformContext, apply
@@ -43,8 +44,8 @@ class SyncReport:
 @dataclass
 class _Fetched:
     link: Link
-    summary: dict[str, Any] | None = None
-    invoices: list[dict[str, Any]] = field(default_factory=list)
+    summary: wire.AccountSummary | None = None
+    invoices: list[wire.Invoice] = field(default_factory=list)
     error: str | None = None
 
 
@@ -94,13 +95,14 @@ async def _sync_invoices(
     candidates: list[tuple[str, str, str, dict[str, Any], str]] = []
     for item in fetched:
         for invoice in item.invoices:
-            values, errors = apply(mapping.to_salesforce, invoice, reference)
+            # The mapping is declarative over the contract's JSON (dotted paths, wire forms).
+            values, errors = apply(mapping.to_salesforce, invoice.model_dump(mode="json"), reference)
             if errors:
                 report.failed[item.link.billing_id] = "; ".join(str(e) for e in errors)
                 continue
             candidates.append(
                 (
-                    str(invoice["id"]),
+                    invoice.id,
                     item.link.sf_account_id,
                     fingerprint(values),
                     values,
@@ -133,7 +135,8 @@ async def _sync_financials(
     pending: list[tuple[str, str, dict[str, Any]]] = []  # sf account, billing account, values
     for item in fetched:
         assert item.summary is not None
-        values, errors = apply(ctx.mapping.financials.to_salesforce, item.summary, reference)
+        summary = item.summary.model_dump(mode="json")
+        values, errors = apply(ctx.mapping.financials.to_salesforce, summary, reference)
         if errors:
             report.failed[item.link.billing_id] = "; ".join(str(e) for e in errors)
             continue

@@ -34,7 +34,7 @@ from simulators.billing.api.state import BILLING_API, DEFAULT_API_KEY
 from simulators.billing.app import BillingSettings, create_app
 from simulators.billing.models.accounts import AccountDraft, Address
 from simulators.billing.models.orders import OrderDraft, OrderItemDraft
-from simulators.billing.models.system import BillingSystem
+from simulators.billing.service.system import BillingSystem
 from simulators.kit.outbox import Outbox
 from simulators.kit.serve import AppSpec, serve, start_app, stop_apps
 

@@ -1,6 +1,6 @@
 """The billing simulator's aiohttp app: the billing adapter contract, served natively.
 
-- ``BillingSystem`` (models + engine) holds the state and the rules, on the kit's virtual clock;
+- ``BillingSystem`` (service -> engine -> models) holds the state and the rules, on the kit's virtual clock;
 - every event it appends is serialised into the contract's envelope and handed to the kit's
   Outbox, which signs and delivers it to every subscribed endpoint (Standard Webhooks);
 - the HTTP layer (``simulators.billing.api``) validates each call against the contract, then
@@ -31,7 +31,7 @@ from simulators.billing.api.state import (
 from simulators.billing.api.subscriptions import wanted
 from simulators.billing.models.events import Event
 from simulators.billing.models.seed import CONTROL_SEED_MAXIMUMS, SEED_DEFAULTS
-from simulators.billing.models.system import BillingSystem, EngineSettings
+from simulators.billing.service.system import BillingSystem, EngineSettings
 from simulators.kit import Clock, Outbox, SimKit, create_sim_app
 
 

@@ -22,6 +22,7 @@ from simulators.kit.clock import ClockError
 from simulators.kit.faults import FaultRuleSpec
 from simulators.kit.outbox import Delivery, OutboxError
 from simulators.kit.sim import KIT, SimKit
+from simulators.kit.webhook_faults import WebhookFaultSpec
 
 MAX_SEED = 2**63 - 1
 # One call moves the clock at most this far: everything that falls due runs inside the call (a
@@ -76,7 +77,7 @@ class ReplayRequest(StrictModel):
 class WaitRequest(StrictModel):
     message_id: str | None = Field(default=None, max_length=100)
     endpoint_id: str | None = Field(default=None, max_length=100)
-    state: str | None = Field(default=None, pattern="^(pending|succeeded|failed|cancelled)$")
+    state: str | None = Field(default=None, pattern="^(pending|succeeded|failed|cancelled|dropped)$")
     min_attempts: JsonInt = Field(default=0, ge=0, le=100)
     timeout_seconds: float = Field(default=5.0, gt=0, le=30)
 
@@ -94,7 +95,7 @@ class RequestsQuery(StrictModel):
 class DeliveriesQuery(StrictModel):
     message_id: str | None = Field(default=None, max_length=100)
     endpoint_id: str | None = Field(default=None, max_length=100)
-    state: str | None = Field(default=None, pattern="^(pending|succeeded|failed|cancelled)$")
+    state: str | None = Field(default=None, pattern="^(pending|succeeded|failed|cancelled|dropped)$")
     limit: int = Field(default=100, ge=1, le=1000)
 
 
@@ -143,7 +144,8 @@ async def ready(request: web.Request) -> web.Response:
 
 async def openapi(request: web.Request) -> web.Response:
     _no_query(request)
-    return web.Response(text=control_spec_text(_kit(request)), content_type="application/yaml")
+    text = control_spec_text(_kit(request), vendor_operations(request.app))
+    return web.Response(text=text, content_type="application/yaml")
 
 
 async def reset(request: web.Request) -> web.Response:
@@ -211,9 +213,25 @@ async def list_faults(request: web.Request) -> web.Response:
     )
 
 
+def vendor_operations(app: web.Application) -> list[str]:
+    """The operation names fault rules can match: the app's named routes, control plane aside."""
+    return sorted(name for name in app.router.named_resources() if not name.startswith("sim_"))
+
+
 async def add_fault(request: web.Request) -> web.Response:
     _no_query(request)
     spec = await read_model(request, FaultRuleSpec)
+    if spec.operation is not None:
+        known = vendor_operations(request.app)
+        if spec.operation not in known:
+            # A rule that can never match is a mistake, not a no-op (it used to be accepted).
+            raise Problem(
+                400,
+                "unknown_operation",
+                f"no operation {spec.operation!r} on this simulator; valid operations: {', '.join(known)}",
+                param="operation",
+                extra={"valid_operations": known},
+            )
     rule = _kit(request).faults.add(spec)
     return web.json_response(rule.model_dump(mode="json"), status=201)
 
@@ -229,6 +247,33 @@ async def delete_fault(request: web.Request) -> web.Response:
     fault_id = request.match_info["fault_id"]
     if not _kit(request).faults.remove(fault_id):
         raise Problem(404, "not_found", f"no fault rule {fault_id!r}", param="fault_id")
+    return web.Response(status=204)
+
+
+async def list_webhook_faults(request: web.Request) -> web.Response:
+    _no_query(request)
+    rules = _kit(request).outbox.faults.rules()
+    return web.json_response({"data": [rule.model_dump(mode="json") for rule in rules]})
+
+
+async def add_webhook_fault(request: web.Request) -> web.Response:
+    _no_query(request)
+    spec = await read_model(request, WebhookFaultSpec)
+    rule = _kit(request).outbox.faults.add(spec)
+    return web.json_response(rule.model_dump(mode="json"), status=201)
+
+
+async def clear_webhook_faults(request: web.Request) -> web.Response:
+    _no_query(request)
+    _kit(request).outbox.faults.clear()
+    return web.Response(status=204)
+
+
+async def delete_webhook_fault(request: web.Request) -> web.Response:
+    _no_query(request)
+    fault_id = request.match_info["fault_id"]
+    if not _kit(request).outbox.faults.remove(fault_id):
+        raise Problem(404, "not_found", f"no webhook fault rule {fault_id!r}", param="fault_id")
     return web.Response(status=204)
 
 
@@ -384,9 +429,12 @@ async def replay(request: web.Request) -> web.Response:
     )
 
 
-def control_spec(kit: SimKit) -> dict[str, Any]:
-    """The control-plane OpenAPI, with this simulator's seed counts filled in."""
+def control_spec(kit: SimKit, operations: list[str] | None = None) -> dict[str, Any]:
+    """The control-plane OpenAPI, with this simulator's seed counts (and, given them, the
+    operation names fault rules accept) filled in."""
     spec = copy.deepcopy(load_spec("sim-control"))
+    if operations is not None:
+        spec["components"]["schemas"]["FaultRuleSpec"]["properties"]["operation"]["enum"] = operations
     counts = spec["components"]["schemas"]["SeedCounts"]
     counts["properties"] = {
         key: {"type": "integer", "minimum": 0, "maximum": kit.state.seed_maximums.get(key, 1_000_000)}
@@ -414,8 +462,8 @@ def _host_alternation(hosts: frozenset[str]) -> str:
     return "(" + "|".join(escaped) + ")"
 
 
-def control_spec_text(kit: SimKit) -> str:
-    return yaml.safe_dump(control_spec(kit), sort_keys=False)
+def control_spec_text(kit: SimKit, operations: list[str] | None = None) -> str:
+    return yaml.safe_dump(control_spec(kit, operations), sort_keys=False)
 
 
 def add_control_routes(app: web.Application) -> None:
@@ -442,3 +490,9 @@ def add_control_routes(app: web.Application) -> None:
     app.router.add_get(f"{p}/webhooks/deliveries", list_deliveries, name="sim_list_deliveries")
     app.router.add_post(f"{p}/webhooks/deliveries/wait", wait_delivery, name="sim_wait_delivery")
     app.router.add_post(f"{p}/webhooks/deliveries/replay", replay, name="sim_replay")
+    app.router.add_get(f"{p}/webhooks/faults", list_webhook_faults, name="sim_list_webhook_faults")
+    app.router.add_post(f"{p}/webhooks/faults", add_webhook_fault, name="sim_add_webhook_fault")
+    app.router.add_delete(f"{p}/webhooks/faults", clear_webhook_faults, name="sim_clear_webhook_faults")
+    app.router.add_delete(
+        f"{p}/webhooks/faults/{{fault_id}}", delete_webhook_fault, name="sim_delete_webhook_fault"
+    )

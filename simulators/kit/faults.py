@@ -53,7 +53,43 @@ class ResetEffect(StrictVariant):
     type: Literal["connection_reset"] = "connection_reset"
 
 
-Effect = Annotated[StatusEffect | LatencyEffect | ResetEffect, Field(discriminator="type")]
+class RecordErrorEffect(StrictVariant):
+    """Record-level failures inside a batch call that still answers 200: each record fails with
+    ``error_code`` with ``probability`` (a seeded draw per record). The pipeline does not answer;
+    it puts a ``RecordFault`` on the request context and the simulator's batch DML applies it."""
+
+    type: Literal["record_error"] = "record_error"
+    error_code: str = Field(default="UNABLE_TO_LOCK_ROW", min_length=1, max_length=100)
+    message: str | None = Field(default=None, max_length=1000)
+    probability: float = Field(default=1.0, ge=0.0, le=1.0)
+
+
+Effect = Annotated[
+    StatusEffect | LatencyEffect | ResetEffect | RecordErrorEffect, Field(discriminator="type")
+]
+AnyEffect = StatusEffect | LatencyEffect | ResetEffect | RecordErrorEffect
+
+#: Messages for record errors that name no message of their own.
+RECORD_ERROR_MESSAGES: dict[str, str] = {
+    "UNABLE_TO_LOCK_ROW": "unable to obtain exclusive access to this record or 1 records",
+}
+
+
+@dataclass(frozen=True)
+class RecordFault:
+    """The record-level fault decided for one request: ``fails(i)`` says whether the record at
+    index ``i`` (0-based, in request order) fails. Seeded per request, so runs repeat."""
+
+    error_code: str
+    message: str
+    probability: float
+    seed: int
+
+    def fails(self, index: int) -> bool:
+        if self.probability >= 1.0:
+            return True
+        return random.Random(f"{self.seed}:{index}").random() < self.probability
+
 
 _STEP = re.compile(r"^(?:ok|reset|[45]\d\d|latency:\d+(?:\.\d+)?)$")
 
@@ -82,7 +118,7 @@ def step_effect(step: str) -> StatusEffect | LatencyEffect | ResetEffect | None:
 
 
 class FaultRuleSpec(StrictModel):
-    method: str | None = Field(default=None, max_length=10)
+    method: str | None = Field(default=None, max_length=10, pattern=r"^[A-Za-z]+$")  # an HTTP token
     path: str | None = Field(default=None, max_length=500, description="glob, e.g. /services/data/*/query*")
     operation: str | None = Field(default=None, max_length=200)
     caller: str | None = Field(default=None, max_length=200)
@@ -165,9 +201,7 @@ class Faults:
     def rules(self) -> list[FaultRule]:
         return list(self._rules.values())
 
-    def decide(
-        self, facts: RequestFacts, header: str | None = None
-    ) -> StatusEffect | LatencyEffect | ResetEffect | None:
+    def decide(self, facts: RequestFacts, header: str | None = None) -> AnyEffect | None:
         """The effect to apply to this request, if any. Header sequences win over rules."""
         if header is not None:
             steps = parse_sequence(header)
@@ -180,6 +214,7 @@ class Faults:
             if rule.times is not None and rule.fired >= rule.times:
                 continue
             rule.matched += 1
+            effect: AnyEffect | None
             if rule.sequence is not None:
                 position = rule.matched - 1
                 effect = step_effect(rule.sequence[position]) if position < len(rule.sequence) else None
@@ -191,6 +226,11 @@ class Faults:
                 rule.fired += 1
                 return effect
         return None
+
+    def record_fault(self, effect: RecordErrorEffect) -> RecordFault:
+        """This request's per-record decisions, seeded from the rules' generator."""
+        message = effect.message or RECORD_ERROR_MESSAGES.get(effect.error_code, "Injected record error.")
+        return RecordFault(effect.error_code, message, effect.probability, self._random.getrandbits(64))
 
     def latency_seconds(self, effect: LatencyEffect) -> float:
         if effect.fixed_ms is not None:

@@ -6,6 +6,8 @@
 - 2xx is success. 410 disables the endpoint. Anything else (3xx included), a timeout or a
   connection error is a failure. Every attempt is recorded.
 - Replay re-sends a message with the same ``webhook-id`` (a new delivery, a new timestamp).
+- Outbound fault rules (``webhook_faults``) drop, duplicate, reorder, delay or mis-sign
+  attempts, seeded like everything else.
 - ``webhook-timestamp`` is the *wall* time of the attempt: receivers check it against their own
   clock, and the attempt really happens now. The event's own time is in the payload.
 """
@@ -17,16 +19,25 @@ import json
 import logging
 import random
 import time
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import aiohttp
 
-from contracts.signing import generate_secret, secret_key, webhook_headers
+from contracts.signing import generate_secret, secret_key, signature_header, webhook_headers
 from simulators.kit.clock import Clock
+from simulators.kit.deliveries import Attempt, Delivery, DeliveryState, WebhookEndpoint, WebhookMessage
+from simulators.kit.webhook_faults import (
+    REORDER_MAX_HOLD,
+    CorruptSignatureEffect,
+    DelayEffect,
+    DropEffect,
+    DuplicateEffect,
+    ReorderEffect,
+    WebhookFaults,
+)
 
 log = logging.getLogger(__name__)
 
@@ -44,103 +55,20 @@ DEFAULT_SCHEDULE: tuple[timedelta, ...] = (
 DEFAULT_ALLOWED_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 USER_AGENT = "q2c-sandbox-webhooks/1"
 
-DeliveryState = Literal["pending", "succeeded", "failed", "cancelled"]
+__all__ = [
+    "DEFAULT_SCHEDULE",
+    "Attempt",
+    "Delivery",
+    "DeliveryState",
+    "Outbox",
+    "OutboxError",
+    "WebhookEndpoint",
+    "WebhookMessage",
+]
 
 
 class OutboxError(ValueError):
     """A request the outbox refuses (bad URL, unknown endpoint, ...)."""
-
-
-@dataclass
-class WebhookEndpoint:
-    id: str
-    url: str
-    secret: str
-    event_types: tuple[str, ...] | None
-    description: str | None
-    created_at: datetime
-    enabled: bool = True
-    disabled_reason: str | None = None
-    previous_secrets: list[tuple[str, datetime]] = field(default_factory=list)
-
-    def accepts(self, event_type: str) -> bool:
-        if self.event_types is None:
-            return True
-        for pattern in self.event_types:
-            if pattern in ("*", event_type):
-                return True
-            if pattern.endswith(".*") and event_type.startswith(pattern[:-1]):
-                return True
-        return False
-
-    def live_secrets(self, now: datetime) -> list[str]:
-        return [self.secret] + [secret for secret, until in self.previous_secrets if until > now]
-
-    def to_json(self, *, include_secret: bool = False) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "id": self.id,
-            "url": self.url,
-            "event_types": list(self.event_types) if self.event_types is not None else None,
-            "description": self.description,
-            "enabled": self.enabled,
-            "disabled_reason": self.disabled_reason,
-            "created_at": self.created_at.isoformat(),
-        }
-        if include_secret:
-            data["secret"] = self.secret
-        return data
-
-
-@dataclass(frozen=True)
-class WebhookMessage:
-    id: str
-    type: str
-    body: bytes
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class Attempt:
-    number: int
-    at: datetime
-    webhook_timestamp: int
-    status: int | None
-    error: str | None
-    duration_ms: float
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "number": self.number,
-            "at": self.at.isoformat(),
-            "webhook_timestamp": self.webhook_timestamp,
-            "status": self.status,
-            "error": self.error,
-            "duration_ms": round(self.duration_ms, 3),
-        }
-
-
-@dataclass
-class Delivery:
-    id: str
-    message_id: str
-    event_type: str
-    endpoint_id: str
-    trigger: Literal["publish", "replay"]
-    state: DeliveryState = "pending"
-    attempts: list[Attempt] = field(default_factory=list)
-    next_attempt_at: datetime | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "message_id": self.message_id,
-            "event_type": self.event_type,
-            "endpoint_id": self.endpoint_id,
-            "trigger": self.trigger,
-            "state": self.state,
-            "next_attempt_at": self.next_attempt_at.isoformat() if self.next_attempt_at else None,
-            "attempts": [attempt.to_json() for attempt in self.attempts],
-        }
 
 
 class Outbox:
@@ -176,6 +104,8 @@ class Outbox:
         self._workers: list[asyncio.Task[None]] = []
         self._session: aiohttp.ClientSession | None = None
         self._changed = asyncio.Condition()
+        self.faults = WebhookFaults(seed)
+        self._held: dict[str, tuple[list[str], datetime]] = {}  # reorder buffers by rule, due
 
     # -- lifecycle (owned by the app's cleanup_ctx) ---------------------------------------------
 
@@ -214,6 +144,8 @@ class Outbox:
         self._messages.clear()
         self._deliveries.clear()
         self._counters = {"endpoint": 0, "delivery": 0}
+        self.faults.reset(self._seed)
+        self._held.clear()
 
     # -- endpoints ------------------------------------------------------------------------------
 
@@ -436,36 +368,113 @@ class Outbox:
             delivery.state = "cancelled"
             await self._notify()
             return
+        exempt, delivery.exempt = delivery.exempt, False
+        decision = None if exempt else self.faults.decide(delivery.event_type, endpoint.id)
+        if decision is None:
+            await self._send(delivery, endpoint, message)
+            return
+        rule, effect = decision
+        if isinstance(effect, DuplicateEffect):
+            await self._send(delivery, endpoint, message, copies=effect.copies, fault="duplicate")
+        elif isinstance(effect, CorruptSignatureEffect):
+            await self._send(delivery, endpoint, message, fault="corrupt_signature")
+        elif isinstance(effect, DropEffect):
+            note = f"dropped by webhook fault rule {rule.id}"
+            stamp = int(self._wall())
+            number = len(delivery.attempts) + 1
+            delivery.attempts.append(Attempt(number, self._clock.now(), stamp, None, note, 0.0, "drop"))
+            delivery.state = "dropped"
+            delivery.next_attempt_at = None
+            await self._notify()
+        elif isinstance(effect, DelayEffect):
+            delivery.exempt = True  # the delayed send itself goes out as it is
+            self._requeue(delivery, self._clock.now() + timedelta(seconds=effect.seconds))
+            await self._notify()
+        else:
+            assert isinstance(effect, ReorderEffect)
+            await self._hold(rule.id, effect.window, delivery)
+
+    async def _send(
+        self,
+        delivery: Delivery,
+        endpoint: WebhookEndpoint,
+        message: WebhookMessage,
+        *,
+        copies: int = 0,
+        fault: str | None = None,
+    ) -> None:
+        """POST the message (``copies`` more times for a duplicate fault), record each attempt,
+        then settle: any 2xx succeeds, 410 disables the endpoint, anything else retries."""
         assert self._session is not None, "Outbox.start() was not awaited"
-        now = self._clock.now()
-        stamp = int(self._wall())
-        headers = webhook_headers(endpoint.live_secrets(now), message.id, stamp, message.body)
-        headers["Content-Type"] = "application/json"
-        status: int | None = None
-        error: str | None = None
-        started = time.perf_counter()
-        try:
-            async with self._session.post(
-                endpoint.url, data=message.body, headers=headers, allow_redirects=False
-            ) as response:
-                status = response.status
-                await response.read()
-        except TimeoutError:
-            error = f"timeout after {self.timeout:g}s"
-        except aiohttp.ClientError as exc:
-            error = f"{type(exc).__name__}: {exc}"
-        elapsed = (time.perf_counter() - started) * 1000
-        delivery.attempts.append(Attempt(len(delivery.attempts) + 1, now, stamp, status, error, elapsed))
-        if status is not None and 200 <= status < 300:
+        statuses: list[int | None] = []
+        for _ in range(copies + 1):
+            now = self._clock.now()
+            stamp = int(self._wall())
+            headers = webhook_headers(endpoint.live_secrets(now), message.id, stamp, message.body)
+            if fault == "corrupt_signature":  # well-formed, but over other bytes than were sent
+                headers["webhook-signature"] = signature_header(
+                    endpoint.live_secrets(now), message.id, stamp, message.body + b"\x00"
+                )
+            headers["Content-Type"] = "application/json"
+            status: int | None = None
+            error: str | None = None
+            started = time.perf_counter()
+            try:
+                async with self._session.post(
+                    endpoint.url, data=message.body, headers=headers, allow_redirects=False
+                ) as response:
+                    status = response.status
+                    await response.read()
+            except TimeoutError:
+                error = f"timeout after {self.timeout:g}s"
+            except aiohttp.ClientError as exc:
+                error = f"{type(exc).__name__}: {exc}"
+            elapsed = (time.perf_counter() - started) * 1000
+            number = len(delivery.attempts) + 1
+            delivery.attempts.append(Attempt(number, now, stamp, status, error, elapsed, fault))
+            statuses.append(status)
+        if any(status is not None and 200 <= status < 300 for status in statuses):
             delivery.state = "succeeded"
             delivery.next_attempt_at = None
-        elif status == 410:
+        elif 410 in statuses:
             delivery.state = "failed"
             delivery.next_attempt_at = None
             self.disable(endpoint.id, "endpoint answered 410 Gone")
         else:
             self._schedule_retry(delivery)
         await self._notify()
+
+    async def _hold(self, rule_id: str, window: int, delivery: Delivery) -> None:
+        """Buffer a delivery for a reorder rule; release the buffer shuffled once it is full, or
+        when the virtual clock passes its first delivery's hold limit."""
+        held = self._held.get(rule_id)
+        if held is None:
+            held = self._held[rule_id] = ([], self._clock.now() + REORDER_MAX_HOLD)
+            self._spawn(self._release_at(rule_id, held), f"outbox-reorder-{rule_id}")
+        buffer, due = held
+        buffer.append(delivery.id)
+        delivery.next_attempt_at = due  # not due now (for wait_settled) until its release
+        await self._notify()
+        if len(buffer) >= window:
+            await self._release(rule_id, held)
+
+    async def _release_at(self, rule_id: str, held: tuple[list[str], datetime]) -> None:
+        await self._clock.sleep_until(held[1])
+        await self._release(rule_id, held)
+
+    async def _release(self, rule_id: str, held: tuple[list[str], datetime]) -> None:
+        """Send the held deliveries one after another, in a seeded shuffled order."""
+        if self._held.get(rule_id) is not held:
+            return  # already released (full buffer and timer race), or reset
+        del self._held[rule_id]
+        order = list(held[0])
+        self.faults.random.shuffle(order)
+        for delivery_id in order:
+            delivery = self._deliveries.get(delivery_id)
+            if delivery is not None:
+                delivery.exempt = True
+                delivery.next_attempt_at = self._clock.now()
+                await self._attempt(delivery_id)
 
     def _schedule_retry(self, delivery: Delivery) -> None:
         retry_index = len(delivery.attempts) - 1
@@ -474,9 +483,15 @@ class Outbox:
             delivery.next_attempt_at = None
             return
         factor = 1.0 + self._random.uniform(-self.jitter, self.jitter) if self.jitter else 1.0
-        due = self._clock.now() + self.schedule[retry_index] * factor
+        self._requeue(delivery, self._clock.now() + self.schedule[retry_index] * factor)
+
+    def _requeue(self, delivery: Delivery, due: datetime) -> None:
         delivery.next_attempt_at = due
-        task = asyncio.create_task(self._requeue_at(delivery.id, due), name=f"outbox-retry-{delivery.id}")
+        self._spawn(self._requeue_at(delivery.id, due), f"outbox-retry-{delivery.id}")
+
+    def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
+        """An owned task: cancelled by reset() and stop()."""
+        task = asyncio.create_task(coro, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -486,9 +501,9 @@ class Outbox:
         if delivery is not None and delivery.state == "pending":
             if delivery.next_attempt_at is not None and delivery.next_attempt_at > self._clock.now():
                 # The clock was reset under us: wait again for the recorded time.
-                task = asyncio.create_task(self._requeue_at(delivery_id, delivery.next_attempt_at))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+                self._spawn(
+                    self._requeue_at(delivery_id, delivery.next_attempt_at), f"outbox-retry-{delivery_id}"
+                )
                 return
             self._queue.put_nowait(delivery_id)
 
@@ -497,7 +512,7 @@ class Outbox:
             self._changed.notify_all()
 
     def stats(self) -> dict[str, int]:
-        counts = {"pending": 0, "succeeded": 0, "failed": 0, "cancelled": 0}
+        counts = {"pending": 0, "succeeded": 0, "failed": 0, "cancelled": 0, "dropped": 0}
         attempts = 0
         for delivery in self._deliveries.values():
             counts[delivery.state] += 1

@@ -17,9 +17,24 @@ from typing import Protocol
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
+from contracts.http_limits import (
+    HTTP_LIMITS,
+    HttpLimitError,
+    as_limit_error,
+    finish_limit_response,
+    guarded_body,
+)
 from contracts.problem import Problem
 from contracts.problem_http import ProblemDialect
-from simulators.kit.faults import FAULT_HEADER, LatencyEffect, RequestFacts, ResetEffect, StatusEffect
+from simulators.kit.faults import (
+    FAULT_HEADER,
+    LatencyEffect,
+    RecordErrorEffect,
+    RecordFault,
+    RequestFacts,
+    ResetEffect,
+    StatusEffect,
+)
 from simulators.kit.sim import KIT, SimKit
 
 log = logging.getLogger(__name__)
@@ -37,6 +52,8 @@ class RequestContext:
     family: str | None = None
     metered: bool = False
     fault: str | None = None
+    #: Set by a ``record_error`` fault rule: batch DML fails the records it picks.
+    record_error: RecordFault | None = None
 
 
 CONTEXT = web.RequestKey("q2c_request_context", RequestContext)
@@ -53,6 +70,10 @@ class Dialect(Protocol):
 
     def render_fault(
         self, request: web.Request, status: int, code: str | None, message: str | None, request_id: str
+    ) -> web.StreamResponse: ...
+
+    def render_limit(
+        self, request: web.BaseRequest, error: HttpLimitError, request_id: str
     ) -> web.StreamResponse: ...
 
     def render_internal_error(self, request: web.Request, request_id: str) -> web.StreamResponse: ...
@@ -109,21 +130,31 @@ async def _handle(
     control: bool,
 ) -> web.StreamResponse:
     try:
-        if not control:
-            fault = await _apply_fault(request, kit, dialect, ctx)
-            if fault is not None:
-                return fault
-        return await handler(request)
+        # The body within the route's limits (size, read time, JSON depth), the control plane
+        # included: nothing below sees an oversized, endless or too deeply nested body.
+        async with guarded_body(request, request.app[HTTP_LIMITS]) as guarded:
+            if not control:
+                fault = await _apply_fault(guarded, kit, dialect, ctx)
+                if fault is not None:
+                    return fault
+            return await handler(guarded)
     except asyncio.CancelledError:
         raise
     except _ConnectionReset:
         raise
+    except HttpLimitError as error:
+        return finish_limit_response(dialect.render_limit(request, error, ctx.request_id), error)
     except Problem as error:
         # The control plane (and problem+json vendors) raise Problem.
         return control_problem(request, error, ctx, dialect)
     except web.HTTPException as error:
         if error.status < 400:
             raise
+        limit_error = as_limit_error(error, request)
+        if limit_error is not None:
+            return finish_limit_response(
+                dialect.render_limit(request, limit_error, ctx.request_id), limit_error
+            )
         return dialect.render_http_error(request, error, ctx.request_id)
     except Exception as error:
         if isinstance(error, dialect.vendor_errors):
@@ -156,6 +187,10 @@ async def _apply_fault(
     if isinstance(effect, LatencyEffect):
         ctx.fault = "latency"
         await asyncio.sleep(kit.faults.latency_seconds(effect))
+        return None
+    if isinstance(effect, RecordErrorEffect):
+        ctx.fault = "record_error"
+        ctx.record_error = kit.faults.record_fault(effect)
         return None
     if isinstance(effect, ResetEffect):
         ctx.fault = "connection_reset"

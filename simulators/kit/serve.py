@@ -14,6 +14,9 @@ from pathlib import Path
 
 from aiohttp import web
 
+from contracts.http_limits import HTTP_LIMITS, HttpLimits, HttpTimeouts
+from contracts.http_server import LimitedAppRunner
+
 
 @dataclass
 class AppSpec:
@@ -23,6 +26,8 @@ class AppSpec:
     port: int = 0
     port_file: Path | None = None
     ssl_context: ssl.SSLContext | None = None
+    #: Operator time limits over the app's own ``HttpLimits`` (None: the app's).
+    timeouts: HttpTimeouts | None = None
 
 
 @dataclass
@@ -48,7 +53,10 @@ def write_port_file(path: Path, port: int) -> None:
 
 
 async def start_app(spec: AppSpec, *, shutdown_timeout: float = 5.0) -> RunningApp:
-    runner = web.AppRunner(spec.app, access_log=None, shutdown_timeout=shutdown_timeout)
+    if spec.timeouts is not None:
+        spec.app[HTTP_LIMITS] = spec.timeouts.apply(spec.app.get(HTTP_LIMITS) or HttpLimits())
+    # The app's HTTP limits and dialect apply from the first byte (contracts.http_server).
+    runner = LimitedAppRunner(spec.app, access_log=None, shutdown_timeout=shutdown_timeout)
     await runner.setup()
     site = web.TCPSite(runner, spec.host, spec.port, ssl_context=spec.ssl_context, reuse_address=True)
     try:

@@ -18,8 +18,12 @@ from simulators.kit.app import DEFAULT_MAX_BODY
 from simulators.kit.clock import Clock
 from simulators.kit.meter import Meter
 from simulators.salesforce.api.auth import add_auth_routes
+from simulators.salesforce.api.cometd import add_cometd_routes
+from simulators.salesforce.api.identity import add_identity_routes
+from simulators.salesforce.api.paths import merge_slashes
 from simulators.salesforce.api.query import bulk_query_rows
 from simulators.salesforce.api.routes import STATE, add_data_routes, session_token
+from simulators.salesforce.api.soap import add_soap_routes
 from simulators.salesforce.errors import SalesforceDialect
 from simulators.salesforce.models.bulk import BulkPace, BulkWorker
 from simulators.salesforce.models.orgs import ConnectedAppSpec, OrgSpec
@@ -115,6 +119,7 @@ def create_app(settings: SalesforceSettings | None = None) -> web.Application:
         kit, SalesforceAppDialect(), identify=identify, client_max_size=settings.max_body_bytes
     )
     app[STATE] = state
+    app.middlewares.append(merge_slashes)
 
     async def bulk_worker(app: web.Application) -> AsyncIterator[None]:
         worker = BulkWorker(clock, settings.bulk_pace, bulk_query_rows)
@@ -130,5 +135,8 @@ def create_app(settings: SalesforceSettings | None = None) -> web.Application:
     app.cleanup_ctx.append(bulk_worker)
     add_data_routes(app)  # first: the hot path resolves in fewer steps
     add_auth_routes(app)
+    add_identity_routes(app)
+    add_soap_routes(app)
+    add_cometd_routes(app)
     app.router.add_get("/openapi.yaml", openapi, name="sf_openapi")
     return app

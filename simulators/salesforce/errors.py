@@ -1,22 +1,26 @@
-"""Salesforce's error dialect: the one exception type and its one renderer.
+"""Salesforce's error dialect: the one renderer of its errors.
 
-REST errors are a JSON *array* of ``{"message", "errorCode", "fields"}`` (``fields`` absent for
-session, limit and not-found errors). Per-record results (collections, tree, bulk) use
-``statusCode`` instead: ``SalesforceError.record_errors()`` gives that form, so models raise the
-same exception everywhere and each surface picks its shape.
-
-``SalesforceError`` itself needs no aiohttp: models raise it (rule 1: no aiohttp in models); only
-the rendering functions below touch aiohttp, imported where they run.
+REST errors are a JSON *array* of ``{"message", "errorCode", "fields"}``; per-record results use
+``statusCode`` (``SalesforceError.record_errors()``). The exception types live in ``catalogue``
+(no aiohttp: models raise them, rule 1) with the catalogue of codes, statuses and message
+templates; this module renders them for HTTP.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from contracts.http_limits import MIB, HttpLimitError, HttpLimits
+
+# The exception types live in the aiohttp-free catalogue (models raise them); re-exported here.
+from simulators.salesforce import catalogue
+from simulators.salesforce.catalogue import OAuthError, SalesforceError, SoapFault
 
 if TYPE_CHECKING:
     from aiohttp import web
+
+__all__ = ["OAuthError", "SalesforceDialect", "SalesforceError", "SoapFault", "error_response"]
 
 JSON_CONTENT_TYPE = "application/json"
 
@@ -34,70 +38,6 @@ FAULT_DEFAULTS: dict[int, tuple[str, str]] = {
     502: ("SERVER_UNAVAILABLE", "Bad gateway."),
     503: ("SERVER_UNAVAILABLE", "Server is temporarily unavailable. Please try again later."),
 }
-
-
-class SalesforceError(Exception):
-    """One Salesforce error (plus, rarely, sibling errors reported in the same array)."""
-
-    def __init__(
-        self,
-        status: int,
-        error_code: str,
-        message: str,
-        fields: Sequence[str] | None = None,
-        *,
-        headers: Mapping[str, str] | None = None,
-        more: Sequence[SalesforceError] = (),
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.error_code = error_code
-        self.message = message
-        self.fields = list(fields) if fields is not None else None
-        self.headers = dict(headers or {})
-        self.more = list(more)
-
-    def item(self) -> dict[str, Any]:
-        item: dict[str, Any] = {"message": self.message, "errorCode": self.error_code}
-        if self.fields is not None:
-            item["fields"] = self.fields
-        return item
-
-    def items(self) -> list[dict[str, Any]]:
-        """The REST body: every error, ``errorCode`` form."""
-        return [error.item() for error in (self, *self.more)]
-
-    def record_errors(self) -> list[dict[str, Any]]:
-        """The per-record form (collections, tree, composite upsert results): ``statusCode``."""
-        return [
-            {"statusCode": error.error_code, "message": error.message, "fields": error.fields or []}
-            for error in (self, *self.more)
-        ]
-
-    def csv_error(self) -> str:
-        """Bulk API 2.0 ``sf__Error``: ``CODE:message:fields`` (``--`` when no field)."""
-        fields = ",".join(self.fields or []) or "--"
-        return f"{self.error_code}:{self.message}:{fields}"
-
-
-class OAuthError(Exception):
-    """An OAuth 2.0 token-endpoint error: RFC 6749 ``{"error", "error_description"}``, HTTP 400."""
-
-    def __init__(self, error: str, description: str, status: int = 400) -> None:
-        super().__init__(description)
-        self.error = error
-        self.description = description
-        self.status = status
-
-
-class SoapFault(Exception):
-    """A SOAP partner API fault. Real orgs answer these with HTTP 500 and an ``sf:`` detail."""
-
-    def __init__(self, code: str, message: str, *, fault_code: str | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.fault_code = fault_code or f"sf:{code}"
 
 
 def soap_fault_xml(fault: SoapFault) -> str:
@@ -136,8 +76,28 @@ def error_response(error: SalesforceError) -> web.Response:
     return response
 
 
+#: HTTP limits as Salesforce documents them: REST URIs up to 16,384 bytes, Bulk API 2.0 uploads up
+#: to 150 MB; other bodies (JSON, forms, SOAP) get the shared small limit. Handlers read bodies
+#: themselves (a request counts in flight while its body arrives; ``parse_json`` bounds nesting).
+SALESFORCE_HTTP_LIMITS = HttpLimits(
+    max_uri=16_384, route_bodies={"sf_ingest_batches": 150 * MIB}, prefetch=False
+)
+
+# Errors refused by the HTTP layer, by ``LimitKind`` value. Salesforce documents the 414 and 431
+# statuses but not their bodies; we assume its usual JSON error array with these codes.
+LIMIT_ERRORS: dict[str, tuple[str, str]] = {
+    "bad_request": ("BAD_REQUEST", "The request is malformed: {detail}"),
+    "json_too_deep": ("JSON_PARSER_ERROR", "Malformed JSON: {detail}"),
+    "body_too_large": ("REQUEST_ENTITY_TOO_LARGE", "The request body is too large."),
+    "uri_too_long": ("URI_TOO_LONG", "The request URI is too long: {detail}"),
+    "headers_too_large": ("REQUEST_HEADER_FIELDS_TOO_LARGE", "Request header fields too large: {detail}"),
+    "request_timeout": ("REQUEST_TIMEOUT", "The request timed out: {detail}"),
+}
+
+
 class SalesforceDialect:
     vendor_errors: tuple[type[Exception], ...] = (SalesforceError, OAuthError, SoapFault)
+    http_limits: HttpLimits = SALESFORCE_HTTP_LIMITS
 
     def render_error(self, request: web.Request, error: Exception, request_id: str) -> web.StreamResponse:
         from aiohttp import web
@@ -159,19 +119,14 @@ class SalesforceDialect:
         if error.status == 405:
             allowed = ",".join(sorted(getattr(error, "allowed_methods", ()) or ()))
             return error_response(
-                SalesforceError(
-                    405,
-                    "METHOD_NOT_ALLOWED",
-                    f"HTTP Method '{request.method}' not allowed. Allowed are {allowed}",
-                    headers={"Allow": allowed},
+                catalogue.METHOD_NOT_ALLOWED.error(
+                    headers={"Allow": allowed}, method=request.method, allowed=allowed
                 )
             )
         if error.status == 413:
-            return error_response(
-                SalesforceError(413, "REQUEST_ENTITY_TOO_LARGE", "The request body is too large.")
-            )
+            return error_response(catalogue.REQUEST_ENTITY_TOO_LARGE.error())
         if error.status == 404:
-            return error_response(SalesforceError(404, "NOT_FOUND", "The requested resource does not exist"))
+            return error_response(catalogue.NOT_FOUND.error())
         code, message = FAULT_DEFAULTS.get(error.status, ("UNKNOWN_EXCEPTION", error.reason or "error"))
         return error_response(SalesforceError(error.status, code, message))
 
@@ -181,11 +136,11 @@ class SalesforceDialect:
         default_code, default_message = FAULT_DEFAULTS.get(status, ("UNKNOWN_EXCEPTION", "Injected fault."))
         return error_response(SalesforceError(status, code or default_code, message or default_message))
 
+    def render_limit(
+        self, request: web.BaseRequest, error: HttpLimitError, request_id: str
+    ) -> web.StreamResponse:
+        code, template = LIMIT_ERRORS[error.kind]
+        return error_response(SalesforceError(error.status, code, template.format(detail=error.message)))
+
     def render_internal_error(self, request: web.Request, request_id: str) -> web.StreamResponse:
-        return error_response(
-            SalesforceError(
-                500,
-                "UNKNOWN_EXCEPTION",
-                f"An unexpected error occurred. Please include this ErrorId if you contact support: {request_id}",
-            )
-        )
+        return error_response(catalogue.UNKNOWN_EXCEPTION.error(request_id=request_id))

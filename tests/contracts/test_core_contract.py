@@ -73,14 +73,13 @@ def test_core_api_conforms_to_its_contract(tmp_path: Path) -> None:
         command = schemathesis_command(
             f"{urls['core']}/openapi.yaml",
             urls["core"],
-            seed=1,
             max_examples=10,
             headers=[f"Authorization: Bearer {defaults.CORE_API_TOKEN}"],
             exclude_operation_ids=EXCLUDED,
             junit_path=tmp_path / "junit.xml",
         )
         result = run_gate(command, cwd=ROOT, timeout=300)
-    assert result.passed, result.output[-8000:]
+    assert result.passed, result.failure_report()
     # Every generated case passed. (Warnings remain: queryAccount only ever sees unknown ids, 404.)
     generated = re.search(r"(\d+) generated, (\d+) passed", result.output)
     assert generated, result.output[-2000:]

@@ -1,5 +1,6 @@
 """Account linking end to end: the link rules of DESIGN.md, against both simulators."""
 
+from contracts.generated import billing_models as wire
 from sandbox import scenario
 from tests.support.sandbox import Sandbox
 
@@ -85,19 +86,21 @@ async def test_an_account_already_in_billing_is_linked_not_duplicated(sandbox: S
     cycles = await sandbox.billing.bill_cycles()
     categories = await sandbox.billing.account_categories()
     existing = await sandbox.billing.create_account(
-        {
-            "external_id": account_id,
-            "name": "Already in billing",
-            "email": "ap@already.example",
-            "billing_address": {
-                "line1": "1 Old Road",
-                "city": "Boston",
-                "postal_code": "02101",
-                "country": "US",
-            },
-            "bill_cycle_id": cycles[1]["id"],
-            "account_category_id": categories[1]["id"],
-        },
+        wire.AccountCreate.model_validate(
+            {
+                "external_id": account_id,
+                "name": "Already in billing",
+                "email": "ap@already.example",
+                "billing_address": {
+                    "line1": "1 Old Road",
+                    "city": "Boston",
+                    "postal_code": "02101",
+                    "country": "US",
+                },
+                "bill_cycle_id": cycles[1].id,
+                "account_category_id": categories[1].id,
+            }
+        ),
         idempotency_key="pre-existing",
     )
     result = await sandbox.core(
@@ -106,16 +109,16 @@ async def test_an_account_already_in_billing_is_linked_not_duplicated(sandbox: S
     assert result["outcomes"] == {"linked": 1}
     assert result["created"] == 0
     same = [a for a in await sandbox.billing_accounts() if a["external_id"] == account_id]
-    assert [a["id"] for a in same] == [existing["id"]]
+    assert [a["id"] for a in same] == [existing.id]
     (record,) = await sandbox.crm_user.query(
         f"SELECT {ACCOUNT_FIELDS} FROM Account WHERE Id = '{account_id}'"
     )
     # Linking an existing billing account pulls the email, cycle and category from billing.
-    assert record["Billing_Account_Number__c"] == existing["number"]
+    assert record["Billing_Account_Number__c"] == existing.number
     assert record["Billing_Primary_Email__c"] == "ap@already.example"
-    assert record["Billing_Cycle_Id__c"] == cycles[1]["id"]
-    assert record["Billing_Cycle__c"] == cycles[1]["name"]
-    assert record["Billing_Account_Category__c"] == categories[1]["name"]
+    assert record["Billing_Cycle_Id__c"] == cycles[1].id
+    assert record["Billing_Cycle__c"] == cycles[1].name
+    assert record["Billing_Account_Category__c"] == categories[1].name
 
 
 async def test_manual_link_by_ban_relinks_the_billing_account(sandbox: Sandbox) -> None:
@@ -124,30 +127,30 @@ async def test_manual_link_by_ban_relinks_the_billing_account(sandbox: Sandbox) 
     cycles = await sandbox.billing.bill_cycles()
     categories = await sandbox.billing.account_categories()
     orphan = await sandbox.billing.create_account(
-        {
-            "external_id": "legacy-crm-key-1",
-            "name": "Legacy",
-            "email": "legacy@example.com",
-            "billing_address": {
-                "line1": "2 Old Road",
-                "city": "Boston",
-                "postal_code": "02101",
-                "country": "US",
-            },
-            "bill_cycle_id": cycles[0]["id"],
-            "account_category_id": categories[0]["id"],
-        },
+        wire.AccountCreate.model_validate(
+            {
+                "external_id": "legacy-crm-key-1",
+                "name": "Legacy",
+                "email": "legacy@example.com",
+                "billing_address": {
+                    "line1": "2 Old Road",
+                    "city": "Boston",
+                    "postal_code": "02101",
+                    "country": "US",
+                },
+                "bill_cycle_id": cycles[0].id,
+                "account_category_id": categories[0].id,
+            }
+        ),
         idempotency_key="orphan",
     )
-    await sandbox.crm_user.update(
-        "Account", [{"Id": account_id, "Billing_Account_Number__c": orphan["number"]}]
-    )
+    await sandbox.crm_user.update("Account", [{"Id": account_id, "Billing_Account_Number__c": orphan.number}])
     result = await sandbox.core(
         "POST", "/actions/link", {"account_ids": [account_id], "wait": True}, expect=200
     )
     assert result["outcomes"] == {"linked": 1}
-    relinked = await sandbox.billing.get_account(orphan["id"])
-    assert relinked["external_id"] == account_id
+    relinked = await sandbox.billing.get_account(orphan.id)
+    assert relinked.external_id == account_id
 
 
 async def test_a_ban_unknown_to_billing_is_refused_with_a_message(sandbox: Sandbox) -> None:

@@ -48,7 +48,8 @@ async def test_two_periods_later_salesforce_equals_billing(sandbox: Sandbox) -> 
     past_due_accounts = paid_invoices = 0
     invoice_total = 0
     for sf_id, billing_id in links:
-        summary = await sandbox.billing.account_summary(billing_id)
+        # Compared in the contract's JSON forms (decimal strings, YYYY-MM-DD), as Salesforce has them.
+        summary = (await sandbox.billing.account_summary(billing_id)).model_dump(mode="json")
         record = accounts[sf_id]
         assert record["Total_Amount_Billed__c"] == amount(summary["total_billed"])
         assert record["Due_Amount__c"] == amount(summary["amount_due"])
@@ -59,7 +60,7 @@ async def test_two_periods_later_salesforce_equals_billing(sandbox: Sandbox) -> 
         assert record["Latest_Invoice_Amount__c"] == amount(latest["amount"] if latest else None)
         assert record["Latest_Invoice_Date__c"] == (latest["date"] if latest else None)
         past_due_accounts += amount(summary["past_due_amount"]) > 0  # type: ignore[operator]
-        for invoice in await sandbox.billing.invoices(billing_id):
+        for invoice in [i.model_dump(mode="json") for i in await sandbox.billing.invoices(billing_id)]:
             invoice_total += 1
             row = synced[invoice["id"]]
             assert row["Account__c"] == sf_id

@@ -38,7 +38,7 @@ def test_every_service_command_is_a_real_q2c_subcommand() -> None:
 
 
 def test_every_environment_variable_is_one_the_cli_reads() -> None:
-    cli = "".join(path.read_text() for path in (ROOT / "q2c").glob("*.py"))
+    cli = "".join(path.read_text() for path in (ROOT / "q2c").rglob("*.py"))
     for name, service in SERVICES.items():
         for variable in service.get("environment", {}):
             if variable.startswith("Q2C_"):

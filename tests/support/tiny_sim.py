@@ -4,6 +4,7 @@ from collections.abc import Mapping
 
 from aiohttp import web
 
+from contracts.http_limits import HttpLimits
 from contracts.problem import Problem
 from contracts.problem_http import ProblemDialect
 from simulators.kit import KIT, Clock, SimKit, create_sim_app
@@ -52,14 +53,26 @@ async def refuse(request: web.Request) -> web.Response:
     raise Problem(400, "validation_failed", "widgets need a name", param="name")
 
 
-def build(dialect: str = "problem") -> web.Application:
+async def echo(request: web.Request) -> web.Response:
+    """The body's size and the record-level fault decided for it (kit tests of both)."""
+    body = await request.read()
+    fault = request[CONTEXT].record_error
+    failing = [] if fault is None else [i for i in range(10) if fault.fails(i)]
+    return web.json_response(
+        {"size": len(body), "record_error": fault and fault.error_code, "failing": failing}
+    )
+
+
+def build(dialect: str = "problem", *, http_limits: HttpLimits | None = None) -> web.Application:
     state = TinyState()
     kit = SimKit.create("tiny", state, seed=5, clock=Clock(frozen=True))
     state.kit = kit
     vendor = SalesforceDialect() if dialect == "salesforce" else ProblemDialect()
-    app = create_sim_app(kit, vendor, identify=lambda r: r.headers.get("X-Caller"))
+    app = create_sim_app(kit, vendor, identify=lambda r: r.headers.get("X-Caller"), http_limits=http_limits)
     app[DIALECT] = dialect
     app.router.add_get("/api/widgets", widgets, name="list_widgets")
     app.router.add_post("/api/widgets", refuse, name="create_widget")
     app.router.add_get("/api/broken", broken, name="broken")
+    app.router.add_post("/api/echo", echo, name="echo")
+    app.router.add_put("/api/uploads", echo, name="upload")
     return app

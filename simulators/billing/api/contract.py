@@ -17,7 +17,7 @@ from typing import Any
 
 from contracts import load_spec, spec_text
 from contracts.problem import Problem
-from simulators.billing.api.validation import Check, Compiler, Violation
+from simulators.billing.api.validation import Check, Violation, compile_schema, registry_for
 
 CONTRACT = "billing-adapter"
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -57,7 +57,7 @@ class OperationSpec:
 class Contract:
     def __init__(self, document: Mapping[str, Any]) -> None:
         self.document = document
-        self._body_compiler = Compiler(document, where="body")
+        self._registry = registry_for(document)
         self.operations: dict[str, OperationSpec] = {}
         default_security = bool(document.get("security"))
         for path, item in document["paths"].items():
@@ -92,7 +92,7 @@ class Contract:
             media = request_body["content"].get("application/json")
             if media is None:
                 raise ValueError(f"{operation['operationId']}: only application/json bodies are supported")
-            body = self._body_compiler.compile(media["schema"])
+            body = compile_schema(media["schema"], self._registry)
             body_required = bool(request_body.get("required", False))
         security = operation.get("security")
         secured = default_security if security is None else bool(security)
@@ -124,7 +124,7 @@ class Contract:
             location=param["in"],
             required=bool(param.get("required", False)),
             kind=kind,
-            check=Compiler(self.document, where=param["name"]).compile(schema),
+            check=compile_schema(schema, self._registry, where=param["name"]),
             default=resolved.get("default"),
         )
 

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from contracts import defaults
 from simulators.billing.api.idempotency import IdempotencyStore
-from simulators.billing.models.system import BillingSystem
+from simulators.billing.service.system import BillingSystem
 from simulators.kit import RateLimiter, SimKit
 
 DEFAULT_API_KEY = defaults.BILLING_API_KEY

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from contracts.problem import Problem
 from simulators.billing.api import serialize
 from simulators.billing.models.events import EVENT_TYPES, Event
-from simulators.billing.models.system import BillingSystem
+from simulators.billing.service.system import BillingSystem
 from simulators.kit.clock import Clock
 from simulators.kit.outbox import Delivery, Outbox, OutboxError, WebhookEndpoint
 

@@ -102,12 +102,31 @@ def update(
     rt: Runtime, account: Account, changes: AccountChanges, *, expected_version: int | None = None
 ) -> Account:
     """Apply a partial update; ``account.linked`` when a CRM key is set, else ``account.updated``."""
-    store = rt.store
-    account_id = account.id
+    _check_updatable(account, changes, expected_version)
+    updates = _field_updates(rt, account, changes)
+    linked = _relink(rt, account, changes, updates)
+    changed = {k: v for k, v in updates.items() if getattr(account, k) != v}
+    if not changed:
+        return account
+    for key, value in changed.items():
+        setattr(account, key, value)
+    rt.touch(account)
+    rt.emit(
+        "account.linked" if linked else "account.updated",
+        account,
+        object_type="account",
+        account_id=account.id,
+    )
+    rt.mark_dirty(account.id)
+    return account
+
+
+def _check_updatable(account: Account, changes: AccountChanges, expected_version: int | None) -> None:
+    """The version matches, the bill cycle stays, the account is not closed."""
     if expected_version is not None and expected_version != account.version:
         raise errors.fail(
             errors.VERSION_MISMATCH,
-            f"account {account_id!r} is at version {account.version}, not {expected_version}",
+            f"account {account.id!r} is at version {account.version}, not {expected_version}",
             extra={"current_version": account.version},
         )
     if not isinstance(changes.bill_cycle_id, Unset) and changes.bill_cycle_id != account.bill_cycle_id:
@@ -117,7 +136,12 @@ def update(
             param="bill_cycle_id",
         )
     if account.status == "closed":
-        raise errors.fail(errors.ACCOUNT_CLOSED, f"account {account_id!r} is closed")
+        raise errors.fail(errors.ACCOUNT_CLOSED, f"account {account.id!r} is closed")
+
+
+def _field_updates(rt: Runtime, account: Account, changes: AccountChanges) -> dict[str, object]:
+    """The checked new values of every field the request sets (the CRM key aside)."""
+    store = rt.store
     updates: dict[str, object] = {}
     if not isinstance(changes.name, Unset):
         updates["name"] = changes.name
@@ -148,42 +172,36 @@ def update(
         if changes.status == "closed" and any(s.live for s in store.account_services(account.id)):
             raise errors.fail(
                 errors.ACCOUNT_HAS_LIVE_SERVICES,
-                f"account {account_id!r} still has live services",
+                f"account {account.id!r} still has live services",
                 param="status",
             )
         updates["status"] = changes.status
+    return updates
+
+
+def _relink(rt: Runtime, account: Account, changes: AccountChanges, updates: dict[str, object]) -> bool:
+    """A new CRM key moves the linking index (one account per key); True when a key is set."""
+    if isinstance(changes.external_id, Unset) or changes.external_id == account.external_id:
+        return False
+    store = rt.store
+    new_external = changes.external_id
+    if new_external is not None:
+        holder = store.account_by_external_id.get(new_external)
+        if holder is not None:
+            raise errors.fail(
+                errors.EXTERNAL_ID_TAKEN,
+                f"external id {new_external!r} is already linked to account {holder}",
+                param="external_id",
+                extra={"existing_account_id": holder},
+            )
+    if account.external_id is not None:
+        store.account_by_external_id.pop(account.external_id, None)
     linked = False
-    if not isinstance(changes.external_id, Unset) and changes.external_id != account.external_id:
-        new_external = changes.external_id
-        if new_external is not None:
-            holder = store.account_by_external_id.get(new_external)
-            if holder is not None:
-                raise errors.fail(
-                    errors.EXTERNAL_ID_TAKEN,
-                    f"external id {new_external!r} is already linked to account {holder}",
-                    param="external_id",
-                    extra={"existing_account_id": holder},
-                )
-        if account.external_id is not None:
-            store.account_by_external_id.pop(account.external_id, None)
-        if new_external is not None:
-            store.account_by_external_id[new_external] = account.id
-            linked = True
-        updates["external_id"] = new_external
-    changed = {k: v for k, v in updates.items() if getattr(account, k) != v}
-    if not changed:
-        return account
-    for key, value in changed.items():
-        setattr(account, key, value)
-    rt.touch(account)
-    rt.emit(
-        "account.linked" if linked else "account.updated",
-        account,
-        object_type="account",
-        account_id=account.id,
-    )
-    rt.mark_dirty(account.id)
-    return account
+    if new_external is not None:
+        store.account_by_external_id[new_external] = account.id
+        linked = True
+    updates["external_id"] = new_external
+    return linked
 
 
 def check_email(email: str) -> None:

@@ -21,10 +21,10 @@ from datetime import date, timedelta
 
 from simulators.billing.engine import aging
 from simulators.billing.engine.charging import account_schedule, describe, last_billable_day, segments
-from simulators.billing.engine.cycles import ONE_DAY, Period
 from simulators.billing.engine.ledger import add_credit_source, apply_credit
 from simulators.billing.engine.runtime import Runtime, paused_gc
 from simulators.billing.models.accounts import Account
+from simulators.billing.models.cycles import ONE_DAY, Period
 from simulators.billing.models.invoices import (
     OPEN_STATUSES,
     BillRun,
@@ -40,61 +40,9 @@ def build_invoice(rt: Runtime, account: Account, through: date, bill_run_id: str
     """A draft invoice with everything billable through ``through`` (charges are consumed)."""
     currency = account.currency
     store = rt.store
-    lines: list[InvoiceLine] = []
-    schedule = account_schedule(rt, account)
-    if schedule is not None:
-        horizon = schedule.period_containing(through).end_date
-        for service_id in store.services_by_account.get(account.id, ()):
-            service = store.services[service_id]
-            if service.status not in ("active", "suspended") or service.recurring_price is None:
-                continue
-            first = max(service.charged_through + ONE_DAY, service.start_date)
-            if first > through:
-                continue
-            last = horizon
-            stop = last_billable_day(service)
-            if stop is not None and stop < last:
-                last = stop
-            if last < first:
-                continue
-            name = store.products[service.product_id].name
-            for seg in segments(rt, schedule, service, first, last):
-                lines.append(
-                    InvoiceLine(
-                        id=rt.ids.prefixed("il"),
-                        charge_type="recurring",
-                        description=describe(name, seg.part),
-                        quantity=service.quantity,
-                        unit_amount=Money.of(seg.unit, currency),
-                        amount=Money.of(seg.amount, currency),
-                        service_id=service.id,
-                        product_id=service.product_id,
-                        period=seg.part,
-                    )
-                )
-            service.charged_through = last
-
-    pending = store.pending_by_account.get(account.id)
-    taken: list[PendingCharge] = []
-    if pending:
-        for charge in list(pending.values()):
-            if charge.charge_date > through:
-                continue
-            lines.append(
-                InvoiceLine(
-                    id=rt.ids.prefixed("il"),
-                    charge_type=charge.charge_type,
-                    description=charge.description,
-                    quantity=charge.quantity,
-                    unit_amount=charge.unit_amount,
-                    amount=charge.amount,
-                    service_id=charge.service_id,
-                    product_id=charge.product_id,
-                    period=charge.period,
-                )
-            )
-            taken.append(charge)
-            del pending[charge.id]
+    lines = _recurring_lines(rt, account, through)
+    taken = _take_pending(rt, account, through)
+    lines.extend(_pending_line(rt, charge) for charge in taken)
     if not lines:
         return None
     invoice_id = rt.ids.prefixed("inv")
@@ -128,6 +76,76 @@ def build_invoice(rt: Runtime, account: Account, through: date, bill_run_id: str
     store.add_invoice(invoice)
     rt.mark_dirty(account.id)
     return invoice
+
+
+def _recurring_lines(rt: Runtime, account: Account, through: date) -> list[InvoiceLine]:
+    """Each live service's recurring charge for every period (or part) from its
+    ``charged_through + 1`` to the end of the cycle period holding ``through``, stopping at its
+    last billable day; the services are marked charged through what was billed."""
+    store = rt.store
+    lines: list[InvoiceLine] = []
+    schedule = account_schedule(rt, account)
+    if schedule is None:
+        return lines
+    horizon = schedule.period_containing(through).end_date
+    for service_id in store.services_by_account.get(account.id, ()):
+        service = store.services[service_id]
+        if service.status not in ("active", "suspended") or service.recurring_price is None:
+            continue
+        first = max(service.charged_through + ONE_DAY, service.start_date)
+        if first > through:
+            continue
+        last = horizon
+        stop = last_billable_day(service)
+        if stop is not None and stop < last:
+            last = stop
+        if last < first:
+            continue
+        name = store.products[service.product_id].name
+        for seg in segments(rt, schedule, service, first, last):
+            lines.append(
+                InvoiceLine(
+                    id=rt.ids.prefixed("il"),
+                    charge_type="recurring",
+                    description=describe(name, seg.part),
+                    quantity=service.quantity,
+                    unit_amount=Money.of(seg.unit, account.currency),
+                    amount=Money.of(seg.amount, account.currency),
+                    service_id=service.id,
+                    product_id=service.product_id,
+                    period=seg.part,
+                )
+            )
+        service.charged_through = last
+    return lines
+
+
+def _take_pending(rt: Runtime, account: Account, through: date) -> list[PendingCharge]:
+    """The account's pending charges dated on or before ``through``, in accrual order, removed
+    from the pending set."""
+    pending = rt.store.pending_by_account.get(account.id)
+    taken: list[PendingCharge] = []
+    if pending:
+        for charge in list(pending.values()):
+            if charge.charge_date > through:
+                continue
+            taken.append(charge)
+            del pending[charge.id]
+    return taken
+
+
+def _pending_line(rt: Runtime, charge: PendingCharge) -> InvoiceLine:
+    return InvoiceLine(
+        id=rt.ids.prefixed("il"),
+        charge_type=charge.charge_type,
+        description=charge.description,
+        quantity=charge.quantity,
+        unit_amount=charge.unit_amount,
+        amount=charge.amount,
+        service_id=charge.service_id,
+        product_id=charge.product_id,
+        period=charge.period,
+    )
 
 
 def post_invoice(rt: Runtime, invoice: Invoice) -> None:
@@ -237,3 +255,17 @@ def _totals(invoices: list[Invoice]) -> tuple[Money, ...]:
         current = sums.get(invoice.currency)
         sums[invoice.currency] = invoice.total if current is None else current + invoice.total
     return tuple(sums[c] for c in sorted(sums))
+
+
+def bill_account(rt: Runtime, account: Account, through: date | None = None) -> Invoice | None:
+    """Bill one account now (bill-now, ``immediate_invoice`` order items), posted at once,
+    through ``through`` (default: the account-local today)."""
+    result = run(
+        rt,
+        [account],
+        through=through or rt.local_today(account),
+        auto_approve=True,
+        trigger="bill_now",
+        account_ids=(account.id,),
+    )
+    return rt.store.invoices[result.invoice_ids[0]] if result.invoice_ids else None

@@ -27,11 +27,11 @@ from simulators.billing.engine.charging import (
     ensure_anchor,
     recharge,
 )
-from simulators.billing.engine.cycles import ONE_DAY, add_months
 from simulators.billing.engine.etl import compute_etl
 from simulators.billing.engine.runtime import Runtime, start_of
 from simulators.billing.models.accounts import Account
 from simulators.billing.models.catalog import EndAction, TermOption
+from simulators.billing.models.cycles import ONE_DAY, add_months
 from simulators.billing.models.money import Money
 from simulators.billing.models.orders import EtlOption, Proration
 from simulators.billing.models.services import (

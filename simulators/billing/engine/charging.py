@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from simulators.billing.engine.cycles import ONE_DAY, CycleSchedule, Period
 from simulators.billing.engine.proration import fraction
 from simulators.billing.engine.runtime import Runtime
 from simulators.billing.models.accounts import Account
+from simulators.billing.models.cycles import ONE_DAY, CycleSchedule, Period
 from simulators.billing.models.invoices import ChargeType, PendingCharge
 from simulators.billing.models.money import Money
 from simulators.billing.models.services import Service

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from simulators.billing.engine.cycles import ONE_DAY, add_months
 from simulators.billing.models.catalog import EtlRule
+from simulators.billing.models.cycles import ONE_DAY, add_months
 from simulators.billing.models.money import Money, round_half_up
 from simulators.billing.models.services import EtlBreakdownLine, EtlQuote, Term
 

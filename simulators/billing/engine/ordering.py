@@ -15,20 +15,18 @@ Conventions:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 
 from contracts.problem import Problem
-from simulators.billing.engine import changes
+from simulators.billing.engine import bill_run, changes
 from simulators.billing.engine.charging import add_charge, ensure_anchor, recharge
-from simulators.billing.engine.cycles import ONE_DAY
 from simulators.billing.engine.runtime import Runtime, start_of
 from simulators.billing.engine.validation import OrderContext, Plan, validate_item
 from simulators.billing.models import errors
 from simulators.billing.models.accounts import Account
+from simulators.billing.models.cycles import ONE_DAY
+from simulators.billing.models.money import Money
 from simulators.billing.models.orders import ItemError, Order, OrderItem, OrderItemDraft
 from simulators.billing.models.services import Service
-
-BillNow = Callable[[Account], object]
 
 
 def validate(rt: Runtime, account: Account, items: list[OrderItemDraft]) -> list[Plan]:
@@ -169,7 +167,7 @@ def _parent_of(rt: Runtime, order: Order, plan: Plan) -> Service | None:
     return None
 
 
-def accept(rt: Runtime, account: Account, order: Order, plans: list[Plan], bill_now: BillNow) -> None:
+def accept(rt: Runtime, account: Account, order: Order, plans: list[Plan]) -> None:
     """Start an order whose items are validated (and approved when needed)."""
     immediate = False
     today = rt.local_today(account)
@@ -190,32 +188,17 @@ def accept(rt: Runtime, account: Account, order: Order, plans: list[Plan], bill_
             rt.schedule(due, "order_item", f"{order.id}|{plan.index}")
     finish(rt, order)
     if immediate:
-        bill_now(account)
+        bill_run.bill_account(rt, account)
 
 
 def apply(rt: Runtime, account: Account, order: Order, plan: Plan) -> None:
+    """Apply a validated item now (its effective date has come); the item completes."""
     d = plan.draft
     item = order.items[plan.index]
     action = d.action
     etl_amount = None
     if action == "new" and plan.product is not None and plan.product.type == "one_time":
-        fee = plan.one_time
-        ensure_anchor(rt, account, plan.effective)
-        if fee is not None:
-            add_charge(
-                rt,
-                account,
-                charge_type="one_time",
-                description=plan.product.name,
-                quantity=plan.quantity or 1,
-                unit=fee.amount,
-                amount=fee.amount * (plan.quantity or 1),
-                charge_date=plan.effective,
-            )
-        if account.status == "pending":
-            account.status = "active"
-            rt.touch(account)
-            rt.emit("account.updated", account, object_type="account", account_id=account.id)
+        _apply_one_time(rt, account, plan)
     elif action in ("new", "add_on"):
         assert item.result_service_id is not None
         changes.activate(rt, account, rt.store.services[item.result_service_id])
@@ -253,27 +236,56 @@ def apply(rt: Runtime, account: Account, order: Order, plan: Plan) -> None:
             )
         elif action == "replace":
             assert item.result_service_id is not None
-            new = rt.store.services[item.result_service_id]
-            old_charged = service.charged_through
-            etl_amount = changes.end_service(
-                rt,
-                account,
-                service,
-                plan.effective,
-                reason="replaced",
-                proration=d.proration,
-                etl=d.etl,
-                status="replaced",
-                event="service.replaced",
-            )
-            service.replaced_by_service_id = new.id
-            new.replaces_service_id = service.id
-            changes.activate(rt, account, new)
-            if d.proration != "none" and old_charged >= plan.effective:
-                recharge(rt, account, new, plan.effective, old_charged)
-            changes.move_add_ons(rt, account, service, new, plan.effective, d.proration)
+            etl_amount = _apply_replace(rt, account, plan, service, rt.store.services[item.result_service_id])
     _set_item(order, plan.index, status="completed", etl_amount=etl_amount)
     rt.touch(order)
+
+
+def _apply_one_time(rt: Runtime, account: Account, plan: Plan) -> None:
+    """A one-time product: its fee is charged; a pending account becomes active."""
+    assert plan.product is not None
+    fee = plan.one_time
+    ensure_anchor(rt, account, plan.effective)
+    if fee is not None:
+        add_charge(
+            rt,
+            account,
+            charge_type="one_time",
+            description=plan.product.name,
+            quantity=plan.quantity or 1,
+            unit=fee.amount,
+            amount=fee.amount * (plan.quantity or 1),
+            charge_date=plan.effective,
+        )
+    if account.status == "pending":
+        account.status = "active"
+        rt.touch(account)
+        rt.emit("account.updated", account, object_type="account", account_id=account.id)
+
+
+def _apply_replace(rt: Runtime, account: Account, plan: Plan, service: Service, new: Service) -> Money | None:
+    """End ``service`` as replaced, start ``new`` (re-charging what the old one had prepaid) and
+    move the add-ons over; the ETL the old service owed."""
+    d = plan.draft
+    old_charged = service.charged_through
+    etl_amount = changes.end_service(
+        rt,
+        account,
+        service,
+        plan.effective,
+        reason="replaced",
+        proration=d.proration,
+        etl=d.etl,
+        status="replaced",
+        event="service.replaced",
+    )
+    service.replaced_by_service_id = new.id
+    new.replaces_service_id = service.id
+    changes.activate(rt, account, new)
+    if d.proration != "none" and old_charged >= plan.effective:
+        recharge(rt, account, new, plan.effective, old_charged)
+    changes.move_add_ons(rt, account, service, new, plan.effective, d.proration)
+    return etl_amount
 
 
 def finish(rt: Runtime, order: Order) -> None:
@@ -300,7 +312,7 @@ def context_for(rt: Runtime, order: Order) -> OrderContext:
     return ctx
 
 
-def process_scheduled(rt: Runtime, key: str, bill_now: BillNow) -> None:
+def process_scheduled(rt: Runtime, key: str) -> None:
     order_id, _, index_text = key.partition("|")
     order = rt.store.orders.get(order_id)
     if order is None:
@@ -318,7 +330,7 @@ def process_scheduled(rt: Runtime, key: str, bill_now: BillNow) -> None:
     else:
         apply(rt, account, order, plan)
         if item.proration == "immediate_invoice":
-            bill_now(account)
+            bill_run.bill_account(rt, account)
     if all(i.status != "scheduled" for i in order.items):
         finish(rt, order)
 
@@ -337,7 +349,7 @@ def _fail(rt: Runtime, order: Order, index: int, problem: Problem) -> None:
     rt.touch(order)
 
 
-def revalidate_and_accept(rt: Runtime, order: Order, bill_now: BillNow) -> Order:
+def revalidate_and_accept(rt: Runtime, order: Order) -> Order:
     """Validate a held order again (state may have moved on), then start it, or fail it."""
     account = rt.store.accounts[order.account_id]
     drafts = [to_draft(item) for item in order.items]
@@ -352,11 +364,11 @@ def revalidate_and_accept(rt: Runtime, order: Order, bill_now: BillNow) -> Order
     order.status = "processing"
     order.items = tuple(to_item(p, "pending") for p in plans)
     rt.touch(order)
-    accept(rt, account, order, plans, bill_now)
+    accept(rt, account, order, plans)
     return order
 
 
-def confirm(rt: Runtime, order: Order, bill_now: BillNow) -> Order:
+def confirm(rt: Runtime, order: Order) -> Order:
     if order.status != "draft":
         raise errors.fail(errors.INVALID_ORDER_STATE, f"order {order.id!r} is {order.status}, not draft")
     store = rt.store
@@ -369,15 +381,15 @@ def confirm(rt: Runtime, order: Order, bill_now: BillNow) -> Order:
         rt.touch(order)
         rt.emit("order.pending_approval", order, object_type="order", account_id=order.account_id)
         return order
-    return revalidate_and_accept(rt, order, bill_now)
+    return revalidate_and_accept(rt, order)
 
 
-def approve(rt: Runtime, order: Order, bill_now: BillNow) -> Order:
+def approve(rt: Runtime, order: Order) -> Order:
     if order.status != "pending_approval":
         raise errors.fail(
             errors.INVALID_ORDER_STATE, f"order {order.id!r} is {order.status}, not pending_approval"
         )
-    return revalidate_and_accept(rt, order, bill_now)
+    return revalidate_and_accept(rt, order)
 
 
 def void(rt: Runtime, order: Order) -> Order:

@@ -18,7 +18,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal, get_args
 
-from simulators.billing.engine.cycles import ONE_DAY, Period
+from simulators.billing.models.cycles import ONE_DAY, Period
 
 ProrationBasis = Literal["actual", "30_360", "30_360_strict"]
 PRORATION_BASES: tuple[str, ...] = get_args(ProrationBasis)

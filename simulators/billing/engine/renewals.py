@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from simulators.billing.engine.changes import emit_service, make_term, schedule_term_end, term_end_key
 from simulators.billing.engine.charging import accrue_until
-from simulators.billing.engine.cycles import ONE_DAY
 from simulators.billing.engine.runtime import Runtime
+from simulators.billing.models.cycles import ONE_DAY
 from simulators.billing.models.services import Service
 
 

@@ -172,6 +172,17 @@ def _term(product: Product, item: OrderItemDraft, index: int) -> tuple[TermOptio
 def validate_item(
     rt: Runtime, account: Account, index: int, item: OrderItemDraft, ctx: OrderContext, today: date
 ) -> Plan:
+    """Check one item against the inventory and the earlier items (``ctx``); the resolved plan."""
+    plan = _start_plan(index, item, today)
+    if item.action == "new":
+        return _plan_new(rt, account, plan, ctx)
+    if item.action == "add_on":
+        return _plan_add_on(rt, account, plan, ctx)
+    return _plan_service_change(rt, account, plan, ctx)
+
+
+def _start_plan(index: int, item: OrderItemDraft, today: date) -> Plan:
+    """The rules every action shares: a supported action, a positive quantity, a date in range."""
     if item.action not in SUPPORTED_ACTIONS:
         raise errors.fail(
             errors.UNSUPPORTED_OPERATION,
@@ -188,91 +199,102 @@ def validate_item(
             param=_p(index, "effective_date"),
         )
     plan.renewal_type = item.renewal_type
-    action = item.action
+    return plan
 
-    if action == "new":
-        product = plan.product = _product(rt, item, index)
-        if product.type == "add_on":
-            raise errors.fail(
-                errors.INVALID_PRODUCT_TYPE,
-                f"product {product.id!r} is an add-on; use action 'add_on'",
-                param=_p(index, "product_id"),
-            )
-        plan.price, plan.one_time, plan.billing_period_months = _price(account, product, index, item)
-        plan.term_option, plan.term_months = _term(product, item, index)
-        plan.quantity = item.quantity or 1
-        if item.external_id is not None:
-            ctx.new_items[item.external_id] = index
-            ctx.new_products[index] = product
-            ctx.new_period_months[index] = plan.billing_period_months
-        return plan
 
-    if action == "add_on":
-        parent_product: Product
-        parent_months: int
-        if item.service_id is None and item.parent_external_id is not None:
-            parent_index = ctx.new_items.get(item.parent_external_id)
-            created = ctx.created.get(item.parent_external_id)
-            if created is not None:
-                if not created.live:
-                    raise errors.fail(
-                        errors.SERVICE_NOT_LIVE,
-                        f"parent service {created.id!r} is {created.status}",
-                        param=_p(index, "parent_external_id"),
-                    )
-                plan.service = created
-                parent_product = rt.store.products[created.product_id]
-                parent_months = created.billing_period_months
-            elif parent_index is not None:
-                plan.parent_index = parent_index
-                parent_product = ctx.new_products[parent_index]
-                parent_months = ctx.new_period_months[parent_index]
-            else:
+def _plan_new(rt: Runtime, account: Account, plan: Plan, ctx: OrderContext) -> Plan:
+    index, item = plan.index, plan.draft
+    product = plan.product = _product(rt, item, index)
+    if product.type == "add_on":
+        raise errors.fail(
+            errors.INVALID_PRODUCT_TYPE,
+            f"product {product.id!r} is an add-on; use action 'add_on'",
+            param=_p(index, "product_id"),
+        )
+    plan.price, plan.one_time, plan.billing_period_months = _price(account, product, index, item)
+    plan.term_option, plan.term_months = _term(product, item, index)
+    plan.quantity = item.quantity or 1
+    if item.external_id is not None:
+        ctx.new_items[item.external_id] = index
+        ctx.new_products[index] = product
+        ctx.new_period_months[index] = plan.billing_period_months
+    return plan
+
+
+def _plan_add_on(rt: Runtime, account: Account, plan: Plan, ctx: OrderContext) -> Plan:
+    """An add-on: an add-on product of the parent's product, priced in the account currency and
+    recurring as often as the parent."""
+    index, item = plan.index, plan.draft
+    parent_product, parent_months = _add_on_parent(rt, account, plan, ctx)
+    product = plan.product = _product(rt, item, index)
+    if product.type != "add_on":
+        raise errors.fail(
+            errors.INCOMPATIBLE_ADD_ON,
+            f"product {product.id!r} is not an add-on",
+            param=_p(index, "product_id"),
+        )
+    if parent_product.id not in product.parent_product_ids:
+        raise errors.fail(
+            errors.INCOMPATIBLE_ADD_ON,
+            f"add-on {product.id!r} cannot be added to product {parent_product.id!r}",
+            param=_p(index, "product_id"),
+        )
+    if account.currency not in product.currencies():
+        raise errors.fail(
+            errors.INCOMPATIBLE_ADD_ON,
+            f"add-on {product.id!r} has no price in {account.currency}, the parent service's currency",
+            param=_p(index, "product_id"),
+        )
+    plan.price, plan.one_time, plan.billing_period_months = _price(account, product, index, item)
+    if plan.billing_period_months != parent_months:
+        raise errors.fail(
+            errors.INCOMPATIBLE_ADD_ON,
+            f"add-on {product.id!r} recurs every {plan.billing_period_months} month(s); "
+            f"the parent recurs every {parent_months}",
+            param=_p(index, "product_id"),
+        )
+    plan.quantity = item.quantity or 1
+    return plan
+
+
+def _add_on_parent(rt: Runtime, account: Account, plan: Plan, ctx: OrderContext) -> tuple[Product, int]:
+    """The add-on's parent product and billing period: a live service (``service_id``), or a
+    ``new`` item of the same order (``parent_external_id``), already applied or not."""
+    index, item = plan.index, plan.draft
+    if item.service_id is None and item.parent_external_id is not None:
+        parent_index = ctx.new_items.get(item.parent_external_id)
+        created = ctx.created.get(item.parent_external_id)
+        if created is not None:
+            if not created.live:
                 raise errors.fail(
-                    errors.UNKNOWN_ORDER_ITEM,
-                    f"no earlier 'new' item of this order has external_id {item.parent_external_id!r}",
+                    errors.SERVICE_NOT_LIVE,
+                    f"parent service {created.id!r} is {created.status}",
                     param=_p(index, "parent_external_id"),
                 )
-        else:
-            parent = plan.service = _service(rt, account, item, index, ctx)
-            if parent.parent_service_id is not None:
-                raise errors.fail(
-                    errors.INCOMPATIBLE_ADD_ON,
-                    f"service {parent.id!r} is itself an add-on",
-                    param=_p(index, "service_id"),
-                )
-            parent_product = rt.store.products[parent.product_id]
-            parent_months = parent.billing_period_months
-        product = plan.product = _product(rt, item, index)
-        if product.type != "add_on":
-            raise errors.fail(
-                errors.INCOMPATIBLE_ADD_ON,
-                f"product {product.id!r} is not an add-on",
-                param=_p(index, "product_id"),
-            )
-        if parent_product.id not in product.parent_product_ids:
-            raise errors.fail(
-                errors.INCOMPATIBLE_ADD_ON,
-                f"add-on {product.id!r} cannot be added to product {parent_product.id!r}",
-                param=_p(index, "product_id"),
-            )
-        if account.currency not in product.currencies():
-            raise errors.fail(
-                errors.INCOMPATIBLE_ADD_ON,
-                f"add-on {product.id!r} has no price in {account.currency}, the parent service's currency",
-                param=_p(index, "product_id"),
-            )
-        plan.price, plan.one_time, plan.billing_period_months = _price(account, product, index, item)
-        if plan.billing_period_months != parent_months:
-            raise errors.fail(
-                errors.INCOMPATIBLE_ADD_ON,
-                f"add-on {product.id!r} recurs every {plan.billing_period_months} month(s); "
-                f"the parent recurs every {parent_months}",
-                param=_p(index, "product_id"),
-            )
-        plan.quantity = item.quantity or 1
-        return plan
+            plan.service = created
+            return rt.store.products[created.product_id], created.billing_period_months
+        if parent_index is not None:
+            plan.parent_index = parent_index
+            return ctx.new_products[parent_index], ctx.new_period_months[parent_index]
+        raise errors.fail(
+            errors.UNKNOWN_ORDER_ITEM,
+            f"no earlier 'new' item of this order has external_id {item.parent_external_id!r}",
+            param=_p(index, "parent_external_id"),
+        )
+    parent = plan.service = _service(rt, account, item, index, ctx)
+    if parent.parent_service_id is not None:
+        raise errors.fail(
+            errors.INCOMPATIBLE_ADD_ON,
+            f"service {parent.id!r} is itself an add-on",
+            param=_p(index, "service_id"),
+        )
+    return rt.store.products[parent.product_id], parent.billing_period_months
 
+
+def _plan_service_change(rt: Runtime, account: Account, plan: Plan, ctx: OrderContext) -> Plan:
+    """An action on an existing live service (cancel, change_quantity, rerate, reterm, renew,
+    replace, remove_add_on); ending actions mark the service ended for later items."""
+    index, item, action = plan.index, plan.draft, plan.draft.action
     service = plan.service = _service(rt, account, item, index, ctx)
     if service.status != "pending" and plan.effective < service.start_date:
         raise errors.fail(
@@ -293,54 +315,61 @@ def validate_item(
             f"{action} needs an active service; {service.id!r} is {service.status}",
             param=_p(index, "service_id"),
         )
-
-    if action == "remove_add_on":
-        if not is_add_on:
-            raise errors.fail(
-                errors.INVALID_SERVICE_ACTION,
-                f"service {service.id!r} is not an add-on",
-                param=_p(index, "service_id"),
-            )
-    elif action == "change_quantity":
-        if item.quantity is None:
-            raise errors.missing(_p(index, "quantity"))
-    elif action == "rerate":
+    if action == "remove_add_on" and not is_add_on:
+        raise errors.fail(
+            errors.INVALID_SERVICE_ACTION,
+            f"service {service.id!r} is not an add-on",
+            param=_p(index, "service_id"),
+        )
+    if action == "change_quantity" and item.quantity is None:
+        raise errors.missing(_p(index, "quantity"))
+    if action == "rerate":
         if item.price_overrides is None or item.price_overrides.recurring is None:
             raise errors.missing(_p(index, "price_overrides.recurring"))
         plan.price, _, _ = _price(account, rt.store.products[service.product_id], index, item)
     elif action in ("reterm", "renew"):
-        product = rt.store.products[service.product_id]
-        if action == "reterm" and item.term_option_id is None and item.term_months is None:
-            raise errors.missing(_p(index, "term_option_id"), "term_option_id or term_months")
-        plan.term_option, plan.term_months = _term(product, item, index)
-        if action == "renew" and plan.term_option is None:
-            months = service.current_term.months if service.current_term else None
-            if months is None:
-                raise errors.missing(
-                    _p(index, "term_months"), "term_months (the service has no term to renew)"
-                )
-            plan.term_option = product.term_option_for_months(months)
-            plan.term_months = months
-        if item.price_overrides is not None and item.price_overrides.recurring is not None:
-            plan.price, _, _ = _price(account, product, index, item)
+        _plan_new_term(rt, account, plan, service)
     elif action == "replace":
-        product = plan.product = _product(rt, item, index)
-        if product.type != "subscription":
-            raise errors.fail(
-                errors.INVALID_PRODUCT_TYPE,
-                f"a service can only be replaced by a subscription; {product.id!r} is {product.type}",
-                param=_p(index, "product_id"),
-            )
-        plan.price, plan.one_time, plan.billing_period_months = _price(account, product, index, item)
-        if item.price_overrides is None or item.price_overrides.one_time is None:
-            plan.one_time = None  # no installation fee on a replacement unless asked for
-        if item.term_option_id is None and item.term_months is None and service.current_term is not None:
-            months = service.current_term.months
-            plan.term_option = product.term_option_for_months(months) if months else None
-            plan.term_months = plan.term_option.term_months if plan.term_option else None
-        else:
-            plan.term_option, plan.term_months = _term(product, item, index)
-        plan.quantity = item.quantity or service.quantity
+        _plan_replacement(rt, account, plan, service)
     if action in ENDING_ACTIONS:
         ctx.ended.add(service.id)
     return plan
+
+
+def _plan_new_term(rt: Runtime, account: Account, plan: Plan, service: Service) -> None:
+    """``reterm`` needs a term; ``renew`` defaults to the current term's length."""
+    index, item, action = plan.index, plan.draft, plan.draft.action
+    product = rt.store.products[service.product_id]
+    if action == "reterm" and item.term_option_id is None and item.term_months is None:
+        raise errors.missing(_p(index, "term_option_id"), "term_option_id or term_months")
+    plan.term_option, plan.term_months = _term(product, item, index)
+    if action == "renew" and plan.term_option is None:
+        months = service.current_term.months if service.current_term else None
+        if months is None:
+            raise errors.missing(_p(index, "term_months"), "term_months (the service has no term to renew)")
+        plan.term_option = product.term_option_for_months(months)
+        plan.term_months = months
+    if item.price_overrides is not None and item.price_overrides.recurring is not None:
+        plan.price, _, _ = _price(account, product, index, item)
+
+
+def _plan_replacement(rt: Runtime, account: Account, plan: Plan, service: Service) -> None:
+    """A subscription replaces the service; the term length and quantity carry over unless given."""
+    index, item = plan.index, plan.draft
+    product = plan.product = _product(rt, item, index)
+    if product.type != "subscription":
+        raise errors.fail(
+            errors.INVALID_PRODUCT_TYPE,
+            f"a service can only be replaced by a subscription; {product.id!r} is {product.type}",
+            param=_p(index, "product_id"),
+        )
+    plan.price, plan.one_time, plan.billing_period_months = _price(account, product, index, item)
+    if item.price_overrides is None or item.price_overrides.one_time is None:
+        plan.one_time = None  # no installation fee on a replacement unless asked for
+    if item.term_option_id is None and item.term_months is None and service.current_term is not None:
+        months = service.current_term.months
+        plan.term_option = product.term_option_for_months(months) if months else None
+        plan.term_months = plan.term_option.term_months if plan.term_option else None
+    else:
+        plan.term_option, plan.term_months = _term(product, item, index)
+    plan.quantity = item.quantity or service.quantity

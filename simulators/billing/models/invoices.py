@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
-from simulators.billing.engine.cycles import Period
+from simulators.billing.models.cycles import Period
 from simulators.billing.models.money import Money
 
 ChargeType = Literal[

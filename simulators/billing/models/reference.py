@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from simulators.billing.engine.cycles import CycleSchedule
+from simulators.billing.models.cycles import CycleSchedule
 
 CycleType = Literal["monthly", "quarterly", "yearly"]
 CycleAlignment = Literal["calendar", "anniversary"]

@@ -14,9 +14,10 @@ from xml.sax.saxutils import escape
 from aiohttp import web
 
 from simulators.kit.pipeline import CONTEXT
+from simulators.salesforce import catalogue
 from simulators.salesforce.api.core import NEWEST_VERSION, resolve_version, version_number, versions
 from simulators.salesforce.api.routes import STATE, authenticate, base_url
-from simulators.salesforce.errors import OAuthError, SalesforceError, SoapFault
+from simulators.salesforce.errors import OAuthError, SoapFault
 from simulators.salesforce.models.orgs import Org, Session, UserCreds, token_signature
 from simulators.salesforce.models.values import format_datetime
 
@@ -169,7 +170,7 @@ async def identity(request: web.Request) -> web.Response:
         not org.id.startswith(request.match_info["org_id"][:15])
         or request.match_info["user_id"][:15] != session.user_id[:15]
     ):
-        raise SalesforceError(403, "INSUFFICIENT_ACCESS", "You do not have access to this identity")
+        raise catalogue.INSUFFICIENT_ACCESS.error()
     row = org.store.row(session.user_id)
     assert row is not None
     instance = base_url(request)
@@ -298,4 +299,4 @@ def add_auth_routes(app: web.Application) -> None:
     app.router.add_post("/services/oauth2/token{slash:/?}", token, name="sf_oauth_token")
     app.router.add_post("/services/oauth2/revoke{slash:/?}", revoke, name="sf_oauth_revoke")
     app.router.add_get("/id/{org_id}/{user_id}{slash:/?}", identity, name="sf_identity")
-    app.router.add_post("/services/Soap/u/{version}{slash:/?}", soap_login, name="sf_soap_login")
+    # POST /services/Soap/u/{version}: api/soap.py dispatches login() here and the session calls.

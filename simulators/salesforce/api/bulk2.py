@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from simulators.salesforce import soql
+from simulators.salesforce import catalogue, soql
 from simulators.salesforce.api.core import Call, Result
 from simulators.salesforce.errors import SalesforceError
 from simulators.salesforce.models.bulk import (
@@ -44,8 +44,8 @@ RESULT_KINDS = {
 }
 
 
-def invalid_job(message: str) -> SalesforceError:
-    return SalesforceError(400, "INVALIDJOB", message)
+def invalid_job(detail: str) -> SalesforceError:
+    return catalogue.INVALID_JOB.error(detail=detail)
 
 
 def _info(job: Job) -> dict[str, Any]:
@@ -56,20 +56,16 @@ def _options(call: Call, allowed: frozenset[str]) -> dict[str, Any]:
     body = call.json_object()
     for key in body:
         if key not in allowed:
-            raise SalesforceError(
-                400,
-                "JSON_PARSER_ERROR",
-                f'Unrecognized field "{key}" (not marked as ignorable) at [line:1, column:1]',
-            )
+            raise catalogue.UNRECOGNIZED_FIELD.error(name=key)
     for key, value in body.items():
         if not isinstance(value, str):
-            raise SalesforceError(400, "JSON_PARSER_ERROR", f"{key} must be a string")
+            raise catalogue.JSON_PARSER_ERROR.error(detail=f"{key} must be a string")
     if body.get("contentType", "CSV") != "CSV":
-        raise invalid_job(f"InvalidJob : Unsupported content type: {body['contentType']}")
+        raise invalid_job(f"Unsupported content type: {body['contentType']}")
     if body.get("lineEnding", "LF") not in LINE_ENDINGS:
-        raise invalid_job(f"InvalidJob : Invalid line ending: {body['lineEnding']}")
+        raise invalid_job(f"Invalid line ending: {body['lineEnding']}")
     if body.get("columnDelimiter", "COMMA") not in DELIMITERS:
-        raise invalid_job(f"InvalidJob : Invalid column delimiter: {body['columnDelimiter']}")
+        raise invalid_job(f"Invalid column delimiter: {body['columnDelimiter']}")
     return body
 
 
@@ -93,25 +89,25 @@ def create_ingest(call: Call) -> Result:
     body = _options(call, INGEST_KEYS)
     operation = body.get("operation")
     if operation not in INGEST_OPERATIONS:
-        raise invalid_job(f"InvalidJob : Invalid operation: {operation}")
+        raise invalid_job(f"Invalid operation: {operation}")
     object_name = body.get("object")
     obj = call.org.schema.get(object_name) if isinstance(object_name, str) else None
     if obj is None or obj.is_event:
-        raise invalid_job(f"InvalidJob : Invalid object type: {object_name}")
+        raise invalid_job(f"Invalid object type: {object_name}")
     external = body.get("externalIdFieldName")
     if operation == "upsert":
         if not isinstance(external, str) or not external:
             raise invalid_job(
-                f"InvalidJob : External ID was blank for {obj.name}. An External ID must be specified for upsert."
+                f"External ID was blank for {obj.name}. An External ID must be specified for upsert."
             )
         fdef = obj.field(external)
         if fdef is None or not (fdef.name == "Id" or fdef.external_id or fdef.unique):
             raise invalid_job(
-                f"InvalidJob : Field name provided, {external} is not an External ID or indexed field for {obj.name}"
+                f"Field name provided, {external} is not an External ID or indexed field for {obj.name}"
             )
         external = fdef.name
     elif external is not None:
-        raise invalid_job("InvalidJob : externalIdFieldName is only valid for upsert jobs")
+        raise invalid_job("externalIdFieldName is only valid for upsert jobs")
     job = _new_job(
         call,
         "ingest",
@@ -129,19 +125,15 @@ def upload(call: Call) -> Result:
     job = call.org.bulk.find(call.params["job_id"], "ingest")
     media = call.content_type.split(";")[0].strip().lower()
     if media != CSV_TYPE:
-        raise SalesforceError(
-            415, "UNSUPPORTED_MEDIA_TYPE", f"Content type '{media or 'none'}' is not supported: send text/csv"
-        )
+        raise catalogue.UNSUPPORTED_MEDIA_TYPE.error(media=media or "none", detail=": send text/csv")
     if job.state != "Open":
         raise invalid_state(f"Job {job.id} is not in the Open state; data can only be uploaded to open jobs")
     try:
         text = (call.body or b"").decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise SalesforceError(
-            400, "INVALIDBATCH", "InvalidBatch : The uploaded data is not valid UTF-8"
-        ) from None
+        raise catalogue.INVALID_BATCH.error(detail="The uploaded data is not valid UTF-8") from None
     if not text.strip():
-        raise SalesforceError(400, "INVALIDBATCH", "InvalidBatch : The uploaded CSV is empty")
+        raise catalogue.INVALID_BATCH.error(detail="The uploaded CSV is empty")
     job.uploads.append(text)
     return Result(201, text="", content_type="text/plain")
 
@@ -152,8 +144,8 @@ def _set_state(call: Call, kind: str) -> Result:
     body = call.json_object()
     wanted = body.get("state")
     if set(body) - {"state"} or not isinstance(wanted, str):
-        raise SalesforceError(
-            400, "JSON_PARSER_ERROR", 'The body must be {"state": "UploadComplete"} or {"state": "Aborted"}'
+        raise catalogue.JSON_PARSER_ERROR.error(
+            detail='The body must be {"state": "UploadComplete"} or {"state": "Aborted"}'
         )
     if wanted == "Aborted":
         if job.state in TERMINAL:
@@ -169,7 +161,7 @@ def _set_state(call: Call, kind: str) -> Result:
         )
         call.ctx.state.submit(org, job)
     else:
-        raise SalesforceError(400, "INVALIDJOBSTATE", f"Invalid state for a {kind} job: {wanted}")
+        raise catalogue.INVALID_JOB_STATE_CHANGE.error(kind=kind, state=wanted)
     job.modified = org.store.now()
     return Result(200, _info(job))
 
@@ -207,7 +199,7 @@ def ingest_results(call: Call) -> Result:
     job = call.org.bulk.find(call.params["job_id"], "ingest")
     kind = RESULT_KINDS.get(call.params["result"].lower())
     if kind is None:
-        raise SalesforceError(404, "NOT_FOUND", "The requested resource does not exist")
+        raise catalogue.NOT_FOUND.error()
     if job.state not in TERMINAL:
         raise invalid_state(f"Job {job.id} has not finished (it is {job.state})")
     if kind == "successful":
@@ -226,15 +218,15 @@ def create_query(call: Call) -> Result:
     body = _options(call, QUERY_KEYS)
     operation = body.get("operation", "query")
     if operation not in QUERY_OPERATIONS:
-        raise invalid_job(f"InvalidJob : Invalid operation: {operation}")
+        raise invalid_job(f"Invalid operation: {operation}")
     text = body.get("query")
     if not isinstance(text, str) or not text.strip():
-        raise invalid_job("InvalidJob : A query is required")
+        raise invalid_job("A query is required")
     soql.check_bulk_query(text, call.org.store)
     query = soql.parse(text)
     obj = call.org.store.describe(query.source.name)
     if obj is None:
-        raise SalesforceError(400, "INVALID_TYPE", f"sObject type '{query.source.name}' is not supported.")
+        raise catalogue.UNSUPPORTED_TYPE.error(name=query.source.name)
     job = _new_job(
         call,
         "query",
@@ -270,7 +262,7 @@ def list_query(call: Call) -> Result:
 def query_results(call: Call) -> Result:
     job = call.org.bulk.find(call.params["job_id"], "query")
     if job.state != "JobComplete":
-        raise SalesforceError(412, "JOB_NOT_COMPLETE", f"Job {job.id} is not complete (it is {job.state})")
+        raise catalogue.JOB_NOT_COMPLETE.error(id=job.id, state=job.state)
     locator = call.arg("locator")
     start = offset_of(locator) if locator and locator != "null" else 0
     max_text = call.arg("maxRecords")
@@ -284,11 +276,9 @@ def query_results(call: Call) -> Result:
         except (ValueError, OverflowError):
             size = 0
         if size < 1:
-            raise SalesforceError(
-                400, "INVALIDPARAMETER", f"maxRecords must be a positive integer: {max_text}"
-            )
+            raise catalogue.INVALID_PARAMETER.error(value=max_text)
     if start > total:
-        raise SalesforceError(400, "INVALIDLOCATOR", f"Invalid locator: {locator}")
+        raise catalogue.INVALID_LOCATOR.error(locator=locator)
     page = job.result_rows[start : start + size]
     end = start + len(page)
     headers = {

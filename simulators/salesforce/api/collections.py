@@ -1,9 +1,9 @@
 """sObject Collections, ``/composite/sobjects`` (salesforce-wire.md §5.1).
 
 Up to 200 records; a well-formed request always answers 200 with one result per record, in
-order, errors under ``statusCode``. Each record runs in its own savepoint; with ``allOrNone``
-the whole request is rolled back when any record fails and the records that would have
-succeeded report ALL_OR_NONE_OPERATION_ROLLED_BACK.
+order, errors under ``statusCode``. The batch semantics (a savepoint per record, all-or-none
+rollback with ALL_OR_NONE_OPERATION_ROLLED_BACK, the lookups for write) are the model's
+(``Dml.run_batch``, ``Dml.row_for_write``); these handlers parse and serialise.
 """
 
 from __future__ import annotations
@@ -11,29 +11,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from simulators.salesforce import catalogue
 from simulators.salesforce.api.core import Call, Result, bool_arg, require_dict, require_list
 from simulators.salesforce.api.sobjects import selected_fields
 from simulators.salesforce.errors import SalesforceError
 from simulators.salesforce.models import ids
-from simulators.salesforce.models.dml import MultipleMatches, not_found
+from simulators.salesforce.models.dml import MultipleMatches, Outcome, not_found
 from simulators.salesforce.models.records import record_json
 from simulators.salesforce.models.schema import ObjectDef
 
 MAX_RECORDS = 200
 MAX_RETRIEVE_IDS = 2000
-ROLLED_BACK = {
-    "statusCode": "ALL_OR_NONE_OPERATION_ROLLED_BACK",
-    "message": "Record rolled back because not all records were valid and the request was using AllOrNone header",
-    "fields": [],
-}
 
 
 def too_many(limit: int = MAX_RECORDS) -> SalesforceError:
-    return SalesforceError(
-        400,
-        "EXCEEDED_ID_LIMIT",
-        f"record limit reached. cannot submit more than {limit} records into this call",
-    )
+    return catalogue.EXCEEDED_ID_LIMIT.error(limit=limit)
 
 
 def _records(body: dict[str, Any]) -> list[Any]:
@@ -41,8 +33,8 @@ def _records(body: dict[str, Any]) -> list[Any]:
     if len(records) > MAX_RECORDS:
         raise too_many()
     if not all(isinstance(record, dict) for record in records):
-        raise SalesforceError(
-            400, "JSON_PARSER_ERROR", "Cannot deserialize a record that is not a JSON object"
+        raise catalogue.JSON_PARSER_ERROR.error(
+            detail="Cannot deserialize a record that is not a JSON object"
         )
     return records
 
@@ -50,63 +42,48 @@ def _records(body: dict[str, Any]) -> list[Any]:
 def _all_or_none(body: dict[str, Any]) -> bool:
     value = body.get("allOrNone", False)
     if not isinstance(value, bool):
-        raise SalesforceError(400, "JSON_PARSER_ERROR", "allOrNone must be a boolean")
+        raise catalogue.JSON_PARSER_ERROR.error(detail="allOrNone must be a boolean")
     return value
 
 
 def _typed(call: Call, record: Any, *, expected: ObjectDef | None = None) -> tuple[ObjectDef, dict[str, Any]]:
     if not isinstance(record, dict):
-        raise SalesforceError(400, "JSON_PARSER_ERROR", "Each record must be a JSON object")
+        raise catalogue.JSON_PARSER_ERROR.error(detail="Each record must be a JSON object")
     attributes = record.get("attributes")
     type_name = attributes.get("type") if isinstance(attributes, dict) else None
     if expected is not None and type_name is None:
         return expected, record
     if not isinstance(type_name, str):
-        raise SalesforceError(400, "INVALID_TYPE", "Must send a concrete entity type.", [])
+        raise catalogue.NO_CONCRETE_TYPE.error([])
     obj = call.org.schema.get(type_name)
     if obj is None:
-        raise SalesforceError(400, "INVALID_TYPE", f"sObject type '{type_name}' is not supported.", [])
+        raise catalogue.UNSUPPORTED_TYPE.error([], name=type_name)
     if expected is not None and obj is not expected:
-        raise SalesforceError(
-            400, "INVALID_TYPE", f"Record type {obj.name} does not match {expected.name}", []
-        )
+        raise catalogue.TYPE_MISMATCH.error([], name=obj.name, expected=expected.name)
     return obj, record
 
 
-def _run(call: Call, items: list[Any], all_or_none: bool, apply: Callable[[Any], dict[str, Any]]) -> Result:
-    """Apply each item in its own savepoint; all-or-none rolls the whole request back."""
-    store = call.org.store
-    results: list[dict[str, Any]] = []
-    failed = False
-    with store.transaction():
-        start = store.savepoint()
-        for item in items:
-            mark = store.savepoint()
-            try:
-                results.append(apply(item))
-            except SalesforceError as error:
-                store.rollback_to(mark)
-                failed = True
-                results.append(_failure(item, error))
-        if all_or_none and failed:
-            store.rollback_to(start)
-            results = [_rolled_back(r) if r["success"] else r for r in results]
-    return Result(200, results)
+def _run(call: Call, items: list[Any], all_or_none: bool, apply: Callable[[Any], Outcome]) -> Result:
+    outcomes = call.org.dml.run_batch(
+        items, apply, all_or_none=all_or_none, given_id=_given_id, fault=call.ctx.record_faults()
+    )
+    return Result(200, [_result(outcome) for outcome in outcomes])
 
 
-def _failure(item: Any, error: SalesforceError) -> dict[str, Any]:
-    result: dict[str, Any] = {"success": False, "errors": error.record_errors()}
-    record_id = _given_id(item)
-    if record_id is not None:
-        result = {"id": record_id, **result}
+def _result(outcome: Outcome) -> dict[str, Any]:
+    """The wire form: failures carry the id given (if any), rolled-back upserts ``created: false``."""
+    if outcome.rolled_back:
+        rolled: dict[str, Any] = {"success": False, "errors": outcome.errors()}
+        if outcome.created is not None:
+            rolled["created"] = False
+        return rolled
+    if outcome.error is not None:
+        failed: dict[str, Any] = {"success": False, "errors": outcome.errors()}
+        return failed if outcome.id is None else {"id": outcome.id, **failed}
+    result: dict[str, Any] = {"id": outcome.id, "success": True, "errors": []}
+    if outcome.created is not None:
+        result["created"] = outcome.created
     return result
-
-
-def _rolled_back(result: dict[str, Any]) -> dict[str, Any]:
-    rolled: dict[str, Any] = {"success": False, "errors": [dict(ROLLED_BACK)]}
-    if "created" in result:
-        rolled["created"] = False
-    return rolled
 
 
 def _given_id(item: Any) -> str | None:
@@ -139,13 +116,13 @@ def create(call: Call) -> Result:
     user = call.ctx.user_id
     dml = call.org.dml
 
-    def apply(record: Any) -> dict[str, Any]:
+    def apply(record: Any) -> Outcome:
         obj, data = _typed(call, record)
         if any(key.lower() == "id" for key in data):
-            raise SalesforceError(400, "INVALID_FIELD", "cannot specify Id in an insert call", ["Id"])
+            raise catalogue.ID_IN_INSERT.error(["Id"])
         if obj.is_event:
-            return {"id": dml.publish(obj, data, user), "success": True, "errors": []}
-        return {"id": dml.create(obj, data, user).id, "success": True, "errors": []}
+            return Outcome(id=dml.publish(obj, data, user))
+        return Outcome(id=dml.create(obj, data, user).id)
 
     return _run(call, records, all_or_none, apply)
 
@@ -157,14 +134,14 @@ def update(call: Call) -> Result:
     user = call.ctx.user_id
     dml = call.org.dml
 
-    def apply(record: Any) -> dict[str, Any]:
+    def apply(record: Any) -> Outcome:
         obj, data = _typed(call, record)
         record_id, fields = _strip_id(data)
         if not isinstance(record_id, str) or not record_id:
-            raise SalesforceError(400, "MISSING_ARGUMENT", "Id not specified in an update call", [])
-        row = _existing(call, obj, record_id)
+            raise catalogue.MISSING_ID.error([])
+        row = dml.row_for_write(record_id, obj)
         dml.update(obj, row, fields, user)
-        return {"id": row.id, "success": True, "errors": []}
+        return Outcome(id=row.id)
 
     return _run(call, records, all_or_none, apply)
 
@@ -181,7 +158,7 @@ def upsert(call: Call) -> Result:
     user = call.ctx.user_id
     dml = call.org.dml
 
-    def apply(record: Any) -> dict[str, Any]:
+    def apply(record: Any) -> Outcome:
         _, data = _typed(call, record, expected=obj)
         value = data.get(ext.name)
         if value is None:
@@ -189,19 +166,12 @@ def upsert(call: Call) -> Result:
         if ext.name == "Id":
             value = value or ""
         elif value is None or value == "":
-            raise SalesforceError(
-                400, "REQUIRED_FIELD_MISSING", f"Required fields are missing: [{ext.name}]", [ext.name]
-            )
+            raise catalogue.REQUIRED_FIELD_MISSING.error([ext.name], names=ext.name)
         try:
             row, created = dml.upsert(obj, ext.name, str(value), data, user)
         except MultipleMatches as error:
-            raise SalesforceError(
-                400,
-                "DUPLICATE_EXTERNAL_ID",
-                f"{ext.name}: more than one record found for external id field: {error.ids}",
-                [ext.name],
-            ) from None
-        return {"id": row.id, "success": True, "errors": [], "created": created}
+            raise error.as_error(ext.name) from None
+        return Outcome(id=row.id, created=created)
 
     return _run(call, records, all_or_none, apply)
 
@@ -209,40 +179,20 @@ def upsert(call: Call) -> Result:
 def delete(call: Call) -> Result:
     raw = call.arg("ids")
     if not raw:
-        raise SalesforceError(400, "MISSING_ARGUMENT", "ids: required parameter missing")
+        raise catalogue.MISSING_ARGUMENT.error(name="ids")
     record_ids = [part.strip() for part in raw.split(",") if part.strip()]
     if len(record_ids) > MAX_RECORDS:
         raise too_many()
     all_or_none = bool_arg(call, "allOrNone")
     user = call.ctx.user_id
     dml = call.org.dml
-    store = call.org.store
 
-    def apply(record_id: Any) -> dict[str, Any]:
-        canonical = ids.normalize(record_id)
-        if canonical is None:
-            raise SalesforceError(400, "MALFORMED_ID", f"malformed id {record_id}", [])
-        row = store.row(canonical)
-        if row is None:
-            raise SalesforceError(400, "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", [])
-        if row.is_deleted:
-            raise SalesforceError(400, "ENTITY_IS_DELETED", "entity is deleted", [])
+    def apply(record_id: Any) -> Outcome:
+        row = dml.row_for_write(record_id)
         dml.delete(row, user)
-        return {"id": row.id, "success": True, "errors": []}
+        return Outcome(id=row.id)
 
     return _run(call, record_ids, all_or_none, apply)
-
-
-def _existing(call: Call, obj: ObjectDef, record_id: str) -> Any:
-    canonical = ids.normalize(record_id)
-    if canonical is None:
-        raise SalesforceError(400, "MALFORMED_ID", f"malformed id {record_id}", [])
-    row = call.org.store.row(canonical)
-    if row is None or row.obj is not obj:
-        raise SalesforceError(400, "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", [])
-    if row.is_deleted:
-        raise SalesforceError(400, "ENTITY_IS_DELETED", "entity is deleted", [])
-    return row
 
 
 def _retrieve(call: Call, record_ids: list[Any], field_names: list[Any]) -> Result:
@@ -252,7 +202,7 @@ def _retrieve(call: Call, record_ids: list[Any], field_names: list[Any]) -> Resu
     if len(record_ids) > MAX_RETRIEVE_IDS:
         raise too_many(MAX_RETRIEVE_IDS)
     if not field_names or not all(isinstance(name, str) for name in field_names):
-        raise SalesforceError(400, "MISSING_ARGUMENT", "fields: required parameter missing")
+        raise catalogue.MISSING_ARGUMENT.error(name="fields")
     fields = selected_fields(obj, ",".join(field_names))
     out: list[dict[str, Any] | None] = []
     for record_id in record_ids:
@@ -268,7 +218,7 @@ def retrieve(call: Call) -> Result:
     raw_ids = call.arg("ids")
     raw_fields = call.arg("fields")
     if not raw_ids:
-        raise SalesforceError(400, "MISSING_ARGUMENT", "ids: required parameter missing")
+        raise catalogue.MISSING_ARGUMENT.error(name="ids")
     record_ids = [p.strip() for p in raw_ids.split(",") if p.strip()]
     return _retrieve(call, record_ids, [p.strip() for p in (raw_fields or "").split(",") if p.strip()])
 
@@ -278,5 +228,5 @@ def retrieve_post(call: Call) -> Result:
     record_ids = require_list(body.get("ids"), "ids")
     fields = require_list(body.get("fields"), "fields")
     if not all(isinstance(value, str) for value in (*record_ids, *fields)):
-        raise SalesforceError(400, "JSON_PARSER_ERROR", "ids and fields must be arrays of strings")
+        raise catalogue.JSON_PARSER_ERROR.error(detail="ids and fields must be arrays of strings")
     return _retrieve(call, record_ids, fields)

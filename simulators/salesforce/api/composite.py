@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from simulators.salesforce import catalogue
 from simulators.salesforce.api.core import Call, Result, require_dict, require_list
 from simulators.salesforce.errors import SalesforceError
+from simulators.salesforce.models.dml import Outcome
 from simulators.salesforce.models.records import record_url
 from simulators.salesforce.models.schema import ObjectDef
 
@@ -45,13 +47,11 @@ COMPOSITE_ROUTES = frozenset(
 QUERY_OR_COLLECTION = frozenset(
     {"sf_query", "sf_query_all", "sf_collections", "sf_collections_object", "sf_collections_upsert"}
 )
-HALTED = "The transaction was rolled back since another operation in the same transaction failed."
+HALTED = catalogue.PROCESSING_HALTED.template
 
 
 def _limit_error(message: str) -> SalesforceError:
-    # The exact code for an over-long composite request is not documented; LIMIT_EXCEEDED is what
-    # several client libraries report.
-    return SalesforceError(400, "LIMIT_EXCEEDED", message)
+    return catalogue.LIMIT_EXCEEDED.error(detail=message)
 
 
 class UnresolvedReference(Exception):
@@ -97,15 +97,8 @@ def _lookup(reference: str, path: str, bodies: dict[str, Any]) -> Any:
         raise UnresolvedReference(f"{reference}.{path}") from None
 
 
-def _invalid_reference(reference: str) -> list[dict[str, str]]:
-    name = reference.split(".", 1)[0]
-    return [
-        {
-            "errorCode": "PROCESSING_HALTED",
-            "message": f"Invalid reference specified. No value for {reference} found in {name}. "
-            f"Provided referenceId ({name}) must be the referenceId of a previous successful subrequest.",
-        }
-    ]
+def _invalid_reference(reference: str) -> list[dict[str, Any]]:
+    return catalogue.INVALID_REFERENCE.error(reference=reference, name=reference.split(".", 1)[0]).items()
 
 
 def _sub_headers(raw: Any, present: bool) -> dict[str, str]:
@@ -113,20 +106,19 @@ def _sub_headers(raw: Any, present: bool) -> dict[str, str]:
         return {}
     headers = require_dict(raw, "httpHeaders")
     if not all(isinstance(v, str) for v in headers.values()):
-        raise SalesforceError(400, "JSON_PARSER_ERROR", "httpHeaders values must be strings")
+        raise catalogue.JSON_PARSER_ERROR.error(detail="httpHeaders values must be strings")
     return {str(k).lower(): v for k, v in headers.items()}
 
 
 def composite(call: Call) -> Result:
-    from simulators.salesforce.api.routes import dispatch, route_of
-
+    router = call.ctx.router
     body = call.json_object()
     requests = require_list(body.get("compositeRequest"), "compositeRequest")
     all_or_none = body.get("allOrNone", False)
     if not isinstance(all_or_none, bool) or not isinstance(body.get("collateSubrequests", True), bool):
-        raise SalesforceError(400, "JSON_PARSER_ERROR", "allOrNone and collateSubrequests must be booleans")
+        raise catalogue.JSON_PARSER_ERROR.error(detail="allOrNone and collateSubrequests must be booleans")
     if not requests:
-        raise SalesforceError(400, "INVALID_API_INPUT", "compositeRequest must hold at least one subrequest")
+        raise catalogue.INVALID_API_INPUT.error(detail="compositeRequest must hold at least one subrequest")
     if len(requests) > MAX_SUBREQUESTS:
         raise _limit_error(f"Exceeded max limit of subrequests allowed: {MAX_SUBREQUESTS}")
     plan: list[dict[str, Any]] = []
@@ -136,22 +128,19 @@ def composite(call: Call) -> Result:
         sub = require_dict(item, "a subrequest")
         method, url, reference = sub.get("method"), sub.get("url"), sub.get("referenceId")
         if not isinstance(method, str) or method.upper() not in METHODS:
-            raise SalesforceError(400, "JSON_PARSER_ERROR", "Each subrequest needs an HTTP method")
+            raise catalogue.JSON_PARSER_ERROR.error(detail="Each subrequest needs an HTTP method")
         if not isinstance(url, str) or not url.startswith("/services/data/"):
-            raise SalesforceError(
-                400, "JSON_PARSER_ERROR", "Each subrequest url must start with /services/data/"
+            raise catalogue.JSON_PARSER_ERROR.error(
+                detail="Each subrequest url must start with /services/data/"
             )
         if not isinstance(reference, str) or not _REFERENCE_ID.match(reference):
-            raise SalesforceError(
-                400, "JSON_PARSER_ERROR", "Each subrequest needs a referenceId of letters, digits and _"
+            raise catalogue.JSON_PARSER_ERROR.error(
+                detail="Each subrequest needs a referenceId of letters, digits and _"
             )
         if reference in seen:
-            raise SalesforceError(
-                400, "DUPLICATE_VALUE", f"Duplicate referenceId provided in the request: {reference}"
-            )
+            raise catalogue.DUPLICATE_REFERENCE_ID.error(reference=reference)
         seen.add(reference)
-        found = route_of(method.upper(), url.split("?", 1)[0])
-        if found is not None and found.name in QUERY_OR_COLLECTION:
+        if router.route_name(method.upper(), url.split("?", 1)[0]) in QUERY_OR_COLLECTION:
             heavy += 1
         plan.append(
             {
@@ -162,11 +151,10 @@ def composite(call: Call) -> Result:
         )
     if heavy > MAX_QUERY_OR_COLLECTION:
         raise _limit_error(f"Exceeded max limit of {MAX_QUERY_OR_COLLECTION} query or collection subrequests")
-    store = call.org.store
     responses: list[dict[str, Any]] = []
     bodies: dict[str, Any] = {}
-    with store.transaction():
-        start = store.savepoint()
+    with call.org.dml.transaction() as unit:
+        start = unit.savepoint()
         failed_at: int | None = None
         for index, sub in enumerate(plan):
             try:
@@ -175,7 +163,7 @@ def composite(call: Call) -> Result:
             except UnresolvedReference as missing:
                 result = Result(400, _invalid_reference(str(missing)))
             else:
-                result = dispatch(
+                result = router.dispatch(
                     call.ctx, sub["method"], url, payload, sub["headers"], allowed=COMPOSITE_ROUTES
                 )
             if result.status < 400:
@@ -185,11 +173,11 @@ def composite(call: Call) -> Result:
                 failed_at = index
                 break
         if failed_at is not None:
-            store.rollback_to(start)
+            unit.rollback_to(start)
             halted = {
                 "httpHeaders": {},
-                "httpStatusCode": 400,
-                "body": [{"errorCode": "PROCESSING_HALTED", "message": HALTED}],
+                "httpStatusCode": catalogue.PROCESSING_HALTED.status,
+                "body": catalogue.PROCESSING_HALTED.error().items(),
             }
             responses = [
                 responses[i] if i == failed_at else {**halted, "referenceId": sub["referenceId"]}
@@ -220,15 +208,13 @@ def _entry(call: Call, sub: dict[str, Any], result: Result) -> dict[str, Any]:
 
 
 def batch(call: Call) -> Result:
-    from simulators.salesforce.api.routes import dispatch
-
     body = call.json_object()
     requests = require_list(body.get("batchRequests"), "batchRequests")
     halt = body.get("haltOnError", False)
     if not isinstance(halt, bool):
-        raise SalesforceError(400, "JSON_PARSER_ERROR", "haltOnError must be a boolean")
+        raise catalogue.JSON_PARSER_ERROR.error(detail="haltOnError must be a boolean")
     if not requests:
-        raise SalesforceError(400, "INVALID_API_INPUT", "batchRequests must hold at least one subrequest")
+        raise catalogue.INVALID_API_INPUT.error(detail="batchRequests must hold at least one subrequest")
     if len(requests) > MAX_SUBREQUESTS:
         raise _limit_error(f"A batch cannot contain more than {MAX_SUBREQUESTS} requests")
     plan = []
@@ -241,8 +227,8 @@ def batch(call: Call) -> Result:
             or not isinstance(url, str)
             or not url
         ):
-            raise SalesforceError(
-                400, "JSON_PARSER_ERROR", "Each batch request needs an HTTP method and a url"
+            raise catalogue.JSON_PARSER_ERROR.error(
+                detail="Each batch request needs an HTTP method and a url"
             )
         plan.append(
             (
@@ -256,24 +242,15 @@ def batch(call: Call) -> Result:
     halted = False
     for method, url, sub in plan:
         if halted:
-            results.append(
-                {
-                    "statusCode": 412,
-                    "result": [
-                        {
-                            "errorCode": "BATCH_PROCESSING_HALTED",
-                            "message": "Batch processing halted per request",
-                        }
-                    ],
-                }
-            )
+            halted_error = catalogue.BATCH_PROCESSING_HALTED.error()
+            results.append({"statusCode": halted_error.status, "result": halted_error.items()})
             continue
         try:
             call.ctx.charge(1)  # each subrequest is an API call (unlike /composite)
         except SalesforceError as refused:
             result = Result.error(refused)
         else:
-            result = dispatch(call.ctx, method, url, sub.get("richInput"), {}, allowed=None)
+            result = call.ctx.router.dispatch(call.ctx, method, url, sub.get("richInput"), {}, allowed=None)
         if result.status >= 400:
             has_errors = True
             halted = halt
@@ -286,7 +263,7 @@ def batch(call: Call) -> Result:
 def tree(call: Call) -> Result:
     root = call.org.schema.get(call.params["sobject"])
     if root is None or root.is_event:
-        raise SalesforceError(404, "NOT_FOUND", "The requested resource does not exist")
+        raise catalogue.NOT_FOUND.error()
     body = call.json_object()
     records = require_list(body.get("records"), "records")
     flat: list[tuple[ObjectDef, str, dict[str, Any], tuple[str, str] | None]] = []
@@ -295,8 +272,8 @@ def tree(call: Call) -> Result:
 
     def collect(items: list[Any], obj: ObjectDef, parent: tuple[str, str] | None, depth: int) -> None:
         if depth > MAX_TREE_DEPTH:
-            raise SalesforceError(
-                400, "INVALID_BATCH_REQUEST", f"A tree can be at most {MAX_TREE_DEPTH} levels deep"
+            raise catalogue.INVALID_BATCH_REQUEST.error(
+                detail=f"A tree can be at most {MAX_TREE_DEPTH} levels deep"
             )
         for item in items:
             record = require_dict(item, "a record")
@@ -304,9 +281,9 @@ def tree(call: Call) -> Result:
             ref = attributes.get("referenceId")
             type_name = attributes.get("type")
             if not isinstance(ref, str) or not _REFERENCE_ID.match(ref) or ref in references:
-                raise SalesforceError(400, "INVALID_INPUT", f"Missing or duplicate referenceId: {ref}")
+                raise catalogue.INVALID_INPUT.error(detail=f"Missing or duplicate referenceId: {ref}")
             if not isinstance(type_name, str) or type_name.lower() != obj.name.lower():
-                raise SalesforceError(400, "INVALID_INPUT", f"Record {ref} must have type {obj.name}")
+                raise catalogue.INVALID_INPUT.error(detail=f"Record {ref} must have type {obj.name}")
             references.add(ref)
             types.add(obj.name)
             fields: dict[str, Any] = {}
@@ -327,33 +304,31 @@ def tree(call: Call) -> Result:
 
     collect(records, root, None, 1)
     if len(flat) > MAX_TREE_RECORDS:
-        raise SalesforceError(
-            400,
-            "EXCEEDED_ID_LIMIT",
-            f"record limit reached. cannot submit more than {MAX_TREE_RECORDS} records into this call",
-        )
+        raise catalogue.EXCEEDED_ID_LIMIT.error(limit=MAX_TREE_RECORDS)
     if len(types) > MAX_TREE_TYPES:
-        raise SalesforceError(400, "INVALID_BATCH_REQUEST", f"A tree can hold at most {MAX_TREE_TYPES} types")
-    store = call.org.store
+        raise catalogue.INVALID_BATCH_REQUEST.error(detail=f"A tree can hold at most {MAX_TREE_TYPES} types")
     created: dict[str, str] = {}
-    failures: list[dict[str, Any]] = []
-    with store.transaction():
-        start = store.savepoint()
-        for obj, ref, fields, parent in flat:
-            data = dict(fields)
-            if parent is not None:
-                if parent[0] not in created:
-                    continue  # its parent failed: only failing references are listed
-                data[parent[1]] = created[parent[0]]
-            mark = store.savepoint()
-            try:
-                created[ref] = call.org.dml.create(obj, data, call.ctx.user_id).id
-            except SalesforceError as error:
-                store.rollback_to(mark)
-                failures.append({"referenceId": ref, "errors": error.record_errors()})
-        if failures:
-            store.rollback_to(start)
-            return Result(400, {"hasErrors": True, "results": failures})
+    dml = call.org.dml
+
+    def apply(entry: tuple[ObjectDef, str, dict[str, Any], tuple[str, str] | None]) -> Outcome:
+        obj, ref, fields, parent = entry
+        data = dict(fields)
+        if parent is not None:
+            if parent[0] not in created:
+                return Outcome(skipped=True)  # its parent failed: only failing references are listed
+            data[parent[1]] = created[parent[0]]
+        created[ref] = dml.create(obj, data, call.ctx.user_id).id
+        return Outcome(id=created[ref], created=True)
+
+    # A tree is all-or-none: any failure rolls every record back.
+    outcomes = dml.run_batch(flat, apply, all_or_none=True)
+    failures = [
+        {"referenceId": entry[1], "errors": outcome.errors()}
+        for entry, outcome in zip(flat, outcomes, strict=True)
+        if outcome.error is not None
+    ]
+    if failures:
+        return Result(400, {"hasErrors": True, "results": failures})
     return Result(
         201,
         {"hasErrors": False, "results": [{"referenceId": ref, "id": created[ref]} for _, ref, _, _ in flat]},

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
+from simulators.kit.faults import RecordFault
+from simulators.salesforce import catalogue
 from simulators.salesforce.errors import SalesforceError
+from simulators.salesforce.models.dml import RecordFaults, injected_record_error
 
 if TYPE_CHECKING:
     from simulators.salesforce.models.orgs import Org, Session
@@ -54,6 +57,27 @@ def versions() -> list[dict[str, str]]:
     ]
 
 
+class Router(Protocol):
+    """The URL table, as ``/composite`` and ``/composite/batch`` see it.
+
+    ``api.routes`` implements it and hands it over on ``ApiContext``, so the composite operations
+    run subrequests through the table without importing the module that imports them.
+    """
+
+    def dispatch(
+        self,
+        ctx: ApiContext,
+        method: str,
+        url: str,
+        body: Any,
+        headers: Mapping[str, str],
+        *,
+        allowed: Collection[str] | None,
+    ) -> Result: ...
+
+    def route_name(self, method: str, path: str) -> str | None: ...
+
+
 @dataclass
 class ApiContext:
     state: SalesforceState
@@ -62,6 +86,23 @@ class ApiContext:
     charge: Callable[[int], None]
     #: The base URL the client reached us on (``https://127.0.0.1:8701``), for absolute URLs.
     base_url: str
+    #: The URL table, for operations that run subrequests (composite, batch).
+    router: Router
+    #: A ``record_error`` fault rule's per-record decisions for this request (batch DML).
+    record_fault: RecordFault | None = None
+
+    def record_faults(self) -> RecordFaults | None:
+        """The batch DML's view of ``record_fault``: the picked records fail with its error."""
+        fault = self.record_fault
+        if fault is None:
+            return None
+
+        def decide(index: int, record_id: str | None) -> SalesforceError | None:
+            if not fault.fails(index):
+                return None
+            return injected_record_error(fault.error_code, fault.message, record_id)
+
+        return decide
 
     @property
     def org(self) -> Org:
@@ -103,27 +144,19 @@ class Call:
             return self.parsed
         if not self.body:
             if required:
-                raise SalesforceError(
-                    400, "JSON_PARSER_ERROR", "The request body is empty. Expected a JSON document."
-                )
+                raise catalogue.EMPTY_BODY.error()
             return None
         media = self.content_type.split(";")[0].strip().lower()
         if media and media != "application/json" and not media.endswith("+json"):
             # Real orgs also read XML bodies; this simulator speaks JSON only.
-            raise SalesforceError(
-                415, "UNSUPPORTED_MEDIA_TYPE", f"Content type '{media}' is not supported for this resource."
-            )
+            raise catalogue.UNSUPPORTED_MEDIA_TYPE.error(media=media, detail=" for this resource.")
         self.parsed = parse_json(self.body)
         return self.parsed
 
     def json_object(self) -> dict[str, Any]:
         body = self.json()
         if not isinstance(body, dict):
-            raise SalesforceError(
-                400,
-                "JSON_PARSER_ERROR",
-                f"Cannot deserialize instance of object from {_token_name(body)} value at [line:1, column:1]",
-            )
+            raise catalogue.NOT_AN_OBJECT.error(token=_token_name(body))
         return body
 
 
@@ -143,17 +176,15 @@ def parse_json(body: bytes) -> Any:
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        raise SalesforceError(400, "JSON_PARSER_ERROR", "Invalid UTF-8 in the request body") from None
+        raise catalogue.JSON_PARSER_ERROR.error(detail="Invalid UTF-8 in the request body") from None
     try:
         return json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
-        raise SalesforceError(
-            400,
-            "JSON_PARSER_ERROR",
-            f"Unexpected character ('{text[exc.pos : exc.pos + 1] or 'EOF'}'): {exc.msg} at [line:{exc.lineno}, column:{exc.colno}]",
+        raise catalogue.BAD_JSON.error(
+            char=text[exc.pos : exc.pos + 1] or "EOF", reason=exc.msg, line=exc.lineno, column=exc.colno
         ) from None
     except (RecursionError, ValueError) as exc:
-        raise SalesforceError(400, "JSON_PARSER_ERROR", f"Malformed JSON: {exc}") from None
+        raise catalogue.JSON_PARSER_ERROR.error(detail=f"Malformed JSON: {exc}") from None
 
 
 def _reject_constant(name: str) -> Any:
@@ -175,13 +206,13 @@ class Result:
 
 def require_dict(value: Any, what: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise SalesforceError(400, "JSON_PARSER_ERROR", f"Expected a JSON object for {what}")
+        raise catalogue.JSON_PARSER_ERROR.error(detail=f"Expected a JSON object for {what}")
     return value
 
 
 def require_list(value: Any, what: str) -> list[Any]:
     if not isinstance(value, list):
-        raise SalesforceError(400, "JSON_PARSER_ERROR", f"Expected a JSON array for {what}")
+        raise catalogue.JSON_PARSER_ERROR.error(detail=f"Expected a JSON array for {what}")
     return value
 
 
@@ -191,4 +222,4 @@ def bool_arg(call: Call, name: str, default: bool = False) -> bool:
         return default
     if value.lower() in ("true", "false"):
         return value.lower() == "true"
-    raise SalesforceError(400, "INVALID_QUERY_FILTER_OPERATOR", f"{name} must be true or false: {value}")
+    raise catalogue.INVALID_BOOLEAN_ARGUMENT.error(name=name, value=value)

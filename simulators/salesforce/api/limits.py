@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from simulators.salesforce import catalogue
 from simulators.salesforce.api.core import Call, Result
-from simulators.salesforce.errors import SalesforceError
 from simulators.salesforce.models.orgs import API_FAMILY
 
 BULK_BATCHES = "DailyBulkApiBatches"
@@ -62,7 +62,7 @@ def record_count(call: Call) -> Result:
                 continue
             obj = org.schema.get(name)
             if obj is None:
-                raise SalesforceError(400, "INVALID_TYPE", f"sObject type '{name}' is not supported.")
+                raise catalogue.UNSUPPORTED_TYPE.error(name=name)
             tables.append(org.store.table(obj))
     else:
         tables = [t for t in org.store.tables() if not t.obj.is_event]
@@ -78,6 +78,10 @@ def resources(call: Call) -> Result:
         "limits": f"{base}/limits",
         "composite": f"{base}/composite",
         "jobs": f"{base}/jobs",
+        "search": f"{base}/search",
+        "parameterizedSearch": f"{base}/parameterizedSearch",
+        "recent": f"{base}/recent",
+        "tooling": f"{base}/tooling",
         "identity": f"{call.ctx.base_url}/id/{call.org.id}/{call.ctx.user_id}",
     }
     return Result(200, body)

@@ -5,19 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulators.salesforce import soql
-from simulators.salesforce.api.core import Call, Result
-from simulators.salesforce.errors import SalesforceError
+from simulators.salesforce import catalogue, soql
+from simulators.salesforce.api.core import Call, Result, bool_arg
+from simulators.salesforce.api.recent import marks_view
 from simulators.salesforce.models.locators import batch_size
 from simulators.salesforce.models.orgs import Org
 from simulators.salesforce.models.records import record_url
 from simulators.salesforce.models.values import to_csv
+from simulators.salesforce.soql.columns import column_metadata
 
 
 def _run(call: Call, *, query_all: bool) -> Result:
     text = call.arg("q")
     if text is None or not text.strip():
-        raise SalesforceError(400, "MALFORMED_QUERY", "A query string has to be specified")
+        raise catalogue.NO_QUERY.error()
     version = call.version
     org = call.org
     result = soql.execute(
@@ -26,6 +27,10 @@ def _run(call: Call, *, query_all: bool) -> Result:
         include_deleted=query_all,
         record_url=lambda object_name, record_id: record_url(version, object_name, record_id),
     )
+    if bool_arg(call, "columns"):  # the query's column metadata (sf data query), not its rows
+        return Result(200, column_metadata(soql.parse(text), org.store))
+    if marks_view(text):  # FOR VIEW / FOR REFERENCE feed the user's recent items
+        org.recent.mark(call.ctx.user_id, [r["Id"] for r in result.records if isinstance(r.get("Id"), str)])
     if result.is_count_only:
         return Result(200, {"totalSize": result.total_size, "done": True, "records": []})
     page = org.locators.first_page(

@@ -21,7 +21,18 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from aiohttp import web
 
 from simulators.kit.pipeline import CONTEXT
-from simulators.salesforce.api import bulk2, collections, composite, limits, query, sobjects
+from simulators.salesforce import catalogue
+from simulators.salesforce.api import (
+    bulk2,
+    collections,
+    composite,
+    limits,
+    query,
+    recent,
+    search,
+    sobjects,
+    tooling,
+)
 from simulators.salesforce.api.core import ApiContext, Call, Result, resolve_version
 from simulators.salesforce.errors import SalesforceError
 from simulators.salesforce.models.orgs import API_FAMILY, Org, Session, invalid_session
@@ -84,6 +95,15 @@ ROUTES: tuple[Route, ...] = (
     Route("sf_query_more", "/query/{locator}", {"GET": query.query_more}),
     Route("sf_query_all", "/queryAll", {"GET": query.query_all}),
     Route("sf_query_all_more", "/queryAll/{locator}", {"GET": query.query_all_more}),
+    Route("sf_recent", "/recent", {"GET": recent.recent}),
+    Route("sf_search", "/search", {"GET": search.search}),
+    Route(
+        "sf_parameterized_search",
+        "/parameterizedSearch",
+        {"GET": search.parameterized, "POST": search.parameterized},
+    ),
+    Route("sf_tooling_query", "/tooling/query", {"GET": tooling.query}),
+    Route("sf_tooling_sobjects", "/tooling/sobjects", {"GET": tooling.sobjects}),
     Route("sf_limits", "/limits", {"GET": limits.limits}),
     Route("sf_record_count", "/limits/recordCount", {"GET": limits.record_count}),
     Route("sf_composite", "/composite", {"POST": composite.composite}),
@@ -148,17 +168,12 @@ def route_of(method: str, path: str) -> Route | None:
 
 
 def not_found() -> SalesforceError:
-    return SalesforceError(404, "NOT_FOUND", "The requested resource does not exist")
+    return catalogue.NOT_FOUND.error()
 
 
 def method_not_allowed(route: Route, method: str) -> SalesforceError:
     allowed = route.allowed()
-    return SalesforceError(
-        405,
-        "METHOD_NOT_ALLOWED",
-        f"HTTP Method '{method}' not allowed. Allowed are {allowed}",
-        headers={"Allow": allowed},
-    )
+    return catalogue.METHOD_NOT_ALLOWED.error(headers={"Allow": allowed}, method=method, allowed=allowed)
 
 
 def dispatch(
@@ -181,11 +196,7 @@ def dispatch(
         route, params = found
         names = allowed if allowed is not None else BATCH_ROUTES
         if route.name not in names:
-            raise SalesforceError(
-                400,
-                "INVALID_API_INPUT",
-                f"The resource {split.path} is not supported in this composite request",
-            )
+            raise catalogue.NOT_IN_COMPOSITE.error(path=split.path)
         op = route.op(method)
         if op is None:
             raise method_not_allowed(route, method)
@@ -203,6 +214,29 @@ def dispatch(
         return op(call)
     except SalesforceError as error:
         return Result.error(error)
+
+
+class TableRouter:
+    """``core.Router`` over ``ROUTES`` (composite gets it on ``ApiContext``: no import cycle)."""
+
+    def dispatch(
+        self,
+        ctx: ApiContext,
+        method: str,
+        url: str,
+        body: Any,
+        headers: Mapping[str, str],
+        *,
+        allowed: Collection[str] | None,
+    ) -> Result:
+        return dispatch(ctx, method, url, body, headers, allowed=allowed)
+
+    def route_name(self, method: str, path: str) -> str | None:
+        found = route_of(method, path)
+        return None if found is None else found.name
+
+
+ROUTER = TableRouter()
 
 
 # -- HTTP -----------------------------------------------------------------------------------------
@@ -265,7 +299,7 @@ class Meterer:
         used = meter.reading(API_FAMILY, self.org.id).used
         if meter.enforce and used + count > self.org.spec.api_limit:
             self.used = used
-            raise SalesforceError(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+            raise catalogue.REQUEST_LIMIT_EXCEEDED.error()
         self.used = meter.record(API_FAMILY, scope=self.org.id, caller=self.caller, count=count).used
 
     def header(self) -> str:
@@ -301,17 +335,15 @@ async def data_api(request: web.Request) -> web.StreamResponse:
             meterer.charge(1)
             ctx.metered = True
         if state.long_running(org) >= org.spec.long_running_limit:
-            raise SalesforceError(403, "REQUEST_LIMIT_EXCEEDED", "ConcurrentPerOrgLongTxn Limit exceeded.")
+            raise catalogue.CONCURRENT_LIMIT_EXCEEDED.error()
         ticket = org.enter(state.clock.now())
         try:
             try:
                 body = await request.read() if request.body_exists else None
             except web.HTTPRequestEntityTooLarge:
-                raise SalesforceError(
-                    413, "REQUEST_ENTITY_TOO_LARGE", "The request body is too large."
-                ) from None
+                raise catalogue.REQUEST_ENTITY_TOO_LARGE.error() from None
             call = Call(
-                ApiContext(state, session, meterer.charge, base_url(request)),
+                ApiContext(state, session, meterer.charge, base_url(request), ROUTER, ctx.record_error),
                 request.method,
                 version,
                 params,

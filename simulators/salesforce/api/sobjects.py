@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote_plus
 
+from simulators.salesforce import catalogue
 from simulators.salesforce.api.core import Call, Result, bool_arg, version_number
 from simulators.salesforce.errors import SalesforceError
 from simulators.salesforce.models import ids
@@ -28,13 +29,7 @@ def sobject(call: Call, *, data_only: bool = False) -> ObjectDef:
 
 
 def _soql_invalid_field(name: str, obj: ObjectDef) -> SalesforceError:
-    return SalesforceError(
-        400,
-        "INVALID_FIELD",
-        f"No such column '{name}' on entity '{obj.name}'. If you are attempting to use a custom field, be sure to "
-        "append the '__c' after the custom field name. Please reference your WSDL or the describe call for the "
-        "appropriate names.",
-    )
+    return catalogue.INVALID_FIELD_SOQL.error(name=name, entity=obj.name)
 
 
 def selected_fields(obj: ObjectDef, text: str | None) -> list[FieldDef] | None:
@@ -98,10 +93,10 @@ def create(call: Call) -> Result:
     data = call.json_object()
     org = call.org
     if obj.is_event:
-        with org.store.transaction():
+        with org.dml.transaction():
             event_id = org.dml.publish(obj, data, call.ctx.user_id)
         return Result(201, write_result(event_id))
-    with org.store.transaction():
+    with org.dml.transaction():
         row = org.dml.create(obj, data, call.ctx.user_id)
     return Result(201, write_result(row.id))
 
@@ -113,7 +108,7 @@ def _row(call: Call, obj: ObjectDef) -> Row:
     segment = call.params["record_id"]
     canonical = ids.normalize(segment)
     if canonical is None:
-        raise not_found(f"Provided external ID field does not exist or is not accessible: {segment}")
+        raise catalogue.EXTERNAL_ID_FIELD_NOT_FOUND.error(field=segment)
     return call.org.dml.find(obj, canonical)
 
 
@@ -128,7 +123,7 @@ def update_record(call: Call) -> Result:
     obj = sobject(call, data_only=True)
     data = call.json_object()
     row = _row(call, obj)
-    with call.org.store.transaction():
+    with call.org.dml.transaction():
         call.org.dml.update(obj, row, data, call.ctx.user_id)
     return Result(204)
 
@@ -136,7 +131,7 @@ def update_record(call: Call) -> Result:
 def delete_record(call: Call) -> Result:
     obj = sobject(call, data_only=True)
     row = _row(call, obj)
-    with call.org.store.transaction():
+    with call.org.dml.transaction():
         call.org.dml.delete(row, call.ctx.user_id)
     return Result(204)
 
@@ -144,15 +139,11 @@ def delete_record(call: Call) -> Result:
 def create_with_id(call: Call) -> Result:
     """``POST /sobjects/{X}/Id`` (v37.0+): an upsert on Id with a null value, i.e. a create."""
     if call.params["record_id"].lower() != "id":
-        raise SalesforceError(
-            405,
-            "METHOD_NOT_ALLOWED",
-            "HTTP Method 'POST' not allowed. Allowed are DELETE,GET,HEAD,PATCH",
-            headers={"Allow": "DELETE,GET,HEAD,PATCH"},
-        )
+        allowed = "DELETE,GET,HEAD,PATCH"
+        raise catalogue.METHOD_NOT_ALLOWED.error(headers={"Allow": allowed}, method="POST", allowed=allowed)
     obj = sobject(call, data_only=True)
     data = call.json_object()
-    with call.org.store.transaction():
+    with call.org.dml.transaction():
         row = call.org.dml.create(obj, data, call.ctx.user_id)
     return Result(201, write_result(row.id, created=True))
 
@@ -181,7 +172,7 @@ def upsert(call: Call) -> Result:
     data = call.json_object()
     update_only = bool_arg(call, "updateOnly")
     try:
-        with call.org.store.transaction():
+        with call.org.dml.transaction():
             row, created = call.org.dml.upsert(
                 obj,
                 call.params["field"],
@@ -207,7 +198,7 @@ def delete_by_external_id(call: Call) -> Result:
         raise not_found()
     if len(matches) > 1:
         return multiple_choices(call, MultipleMatches(obj, [row.id for row in matches]))
-    with call.org.store.transaction():
+    with call.org.dml.transaction():
         call.org.dml.delete(matches[0], call.ctx.user_id)
     return Result(204)
 
@@ -220,23 +211,21 @@ def _window(call: Call) -> tuple[datetime, datetime]:
     for name in ("start", "end"):
         text = call.arg(name)
         if text is None:
-            raise SalesforceError(400, "MISSING_ARGUMENT", f"Missing required parameter: {name}")
+            raise catalogue.MISSING_DATE_ARGUMENT.error(name=name)
         value = parse_datetime(text.strip())
         if value is None:
-            raise SalesforceError(
-                400, "INVALID_REPLICATION_DATE", f"{name}: unable to parse '{text}' as an ISO 8601 date-time"
+            raise catalogue.INVALID_REPLICATION_DATE.error(
+                detail=f"{name}: unable to parse '{text}' as an ISO 8601 date-time"
             )
         found.append(value)
     start, end = found
     now = call.org.store.now()
     if end - start < timedelta(minutes=1):
-        raise SalesforceError(
-            400,
-            "INVALID_REPLICATION_DATE",
-            "startDate must chronologically precede endDate by more than one minute",
+        raise catalogue.INVALID_REPLICATION_DATE.error(
+            detail="startDate must chronologically precede endDate by more than one minute"
         )
     if start < now - timedelta(days=30):
-        raise SalesforceError(400, "INVALID_REPLICATION_DATE", "startDate cannot be more than 30 days ago")
+        raise catalogue.INVALID_REPLICATION_DATE.error(detail="startDate cannot be more than 30 days ago")
     return start, min(end, now).replace(second=0, microsecond=0)
 
 

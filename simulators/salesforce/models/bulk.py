@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from simulators.salesforce.errors import SalesforceError
+from simulators.salesforce import catalogue
+from simulators.salesforce.catalogue import SalesforceError
 from simulators.salesforce.models.ingest import IngestRun
 
 if TYPE_CHECKING:
@@ -130,7 +131,7 @@ class BulkJobs:
     def find(self, job_id: str, kind: str) -> Job:
         job = self.jobs.get(job_id)
         if job is None or job.kind != kind:
-            raise SalesforceError(404, "NOT_FOUND", "The requested resource does not exist")
+            raise catalogue.NOT_FOUND.error()
         return job
 
     def remove(self, job: Job) -> None:
@@ -141,7 +142,7 @@ class BulkJobs:
 
 
 def invalid_state(message: str) -> SalesforceError:
-    return SalesforceError(409, "INVALIDJOBSTATE", message)
+    return catalogue.INVALID_JOB_STATE.error(detail=message)
 
 
 def parse_csv(job: Job, text: str) -> tuple[list[str], list[list[str]]]:
@@ -192,9 +193,9 @@ def offset_of(locator: str) -> int:
         padded = locator + "=" * (-len(locator) % 4)
         value = int(base64.b64decode(padded.encode(), validate=True).decode())
     except (ValueError, UnicodeDecodeError):
-        raise SalesforceError(400, "INVALIDLOCATOR", f"Invalid locator: {locator}") from None
+        raise catalogue.INVALID_LOCATOR.error(locator=locator) from None
     if value < 0:
-        raise SalesforceError(400, "INVALIDLOCATOR", f"Invalid locator: {locator}")
+        raise catalogue.INVALID_LOCATOR.error(locator=locator)
     return value
 
 

@@ -1,14 +1,24 @@
 """DML on one org: create, update, upsert by external id, delete (recycle bin), hard delete,
 retrieve, and platform event publishing. Every write is validated, stamped on the virtual clock
-and goes through the store's primitives, so an enclosing transaction can roll it back."""
+and goes through the store's primitives, so an enclosing transaction can roll it back.
+
+Batch DML lives here too, shared by every API that writes (REST, sObject Collections,
+composite, tree, Bulk API 2.0): ``Dml.transaction()`` opens a ``UnitOfWork`` (commit or
+rollback as a whole, savepoints inside, the record changes it made), ``Dml.run_batch`` runs
+records each in its own savepoint with all-or-none rollback, and ``Dml.row_for_write`` is the
+one lookup that answers MALFORMED_ID / INVALID_CROSS_REFERENCE_KEY / ENTITY_IS_DELETED.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, TypeVar
 
-from simulators.salesforce.errors import SalesforceError
+from simulators.salesforce import catalogue
+from simulators.salesforce.catalogue import SalesforceError
 from simulators.salesforce.models import ids
 from simulators.salesforce.models.ids import IdMinter
 from simulators.salesforce.models.schema import FieldDef, ObjectDef, Schema
@@ -22,7 +32,10 @@ from simulators.salesforce.models.validation import (
 )
 from simulators.salesforce.models.values import coerce
 
-NOT_FOUND_MESSAGE = "The requested resource does not exist"
+Item = TypeVar("Item")
+ChangeKind = Literal["create", "update", "delete", "hard_delete"]
+#: Injected per-record failures: ``(index, given id) -> the error``, or None to run the record.
+RecordFaults = Callable[[int, "str | None"], "SalesforceError | None"]
 
 
 class MultipleMatches(Exception):
@@ -33,13 +46,93 @@ class MultipleMatches(Exception):
         self.obj = obj
         self.ids = record_ids
 
+    def as_error(self, field_name: str) -> SalesforceError:
+        """What batch APIs (collections, Bulk) report for the record instead of a 300."""
+        return catalogue.DUPLICATE_EXTERNAL_ID.error([field_name], field=field_name, ids=", ".join(self.ids))
 
-def not_found(message: str = NOT_FOUND_MESSAGE) -> SalesforceError:
-    return SalesforceError(404, "NOT_FOUND", message)
+
+def not_found() -> SalesforceError:
+    return catalogue.NOT_FOUND.error()
 
 
 def entity_is_deleted() -> SalesforceError:
-    return SalesforceError(404, "ENTITY_IS_DELETED", "entity is deleted", [])
+    return catalogue.ENTITY_IS_DELETED_ROW.error([])
+
+
+@dataclass(frozen=True)
+class Change:
+    """One committed-or-not record change (the Change Data Capture bus will publish these)."""
+
+    kind: ChangeKind
+    object_name: str
+    record_id: str
+
+
+@dataclass(frozen=True)
+class Savepoint:
+    store: int
+    changes: int
+
+
+class UnitOfWork:
+    """One DML transaction: savepoints, rollback to one, and the changes made so far.
+
+    ``Dml.transaction()`` opens it; a nested ``transaction()`` is a savepoint of the same unit.
+    On commit (the outermost block ends normally) every ``Dml.commit_hooks`` callable gets the
+    changes, in order; on rollback they are dropped with the rows, so hooks only see committed
+    work. This is where the event bus (CDC) hooks in.
+    """
+
+    def __init__(self, dml: Dml) -> None:
+        self.dml = dml
+        self.changes: list[Change] = []
+
+    def savepoint(self) -> Savepoint:
+        return Savepoint(self.dml.store.savepoint(), len(self.changes))
+
+    def rollback_to(self, savepoint: Savepoint) -> None:
+        self.dml.store.rollback_to(savepoint.store)
+        del self.changes[savepoint.changes :]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One record's result in a batch: its id and ``created``, or the error that failed it."""
+
+    id: str | None = None
+    created: bool | None = None
+    error: SalesforceError | None = None
+    #: Succeeded, then undone because another record failed under all-or-none.
+    rolled_back: bool = False
+    #: Not attempted (a tree child whose parent failed); never reported.
+    skipped: bool = False
+
+    @property
+    def success(self) -> bool:
+        return self.error is None and not self.rolled_back and not self.skipped
+
+    def errors(self) -> list[dict[str, Any]]:
+        """Per-record ``statusCode`` errors (the rolled-back marker for collateral records)."""
+        if self.rolled_back:
+            return catalogue.ALL_OR_NONE_OPERATION_ROLLED_BACK.error([]).record_errors()
+        return [] if self.error is None else self.error.record_errors()
+
+
+def row_lock_error(record_id: str | None) -> SalesforceError:
+    """Row-lock contention on one record (an insert has no id to name)."""
+    if record_id is None:
+        return catalogue.UNABLE_TO_LOCK_NEW_ROW.error([])
+    return catalogue.UNABLE_TO_LOCK_ROW.error([], count=1, ids=record_id)
+
+
+def injected_record_error(code: str, message: str, record_id: str | None) -> SalesforceError:
+    """A fault rule's record error: UNABLE_TO_LOCK_ROW with Salesforce's own message (naming the
+    record) unless the rule words its own; any other code as the rule says."""
+    if code == catalogue.UNABLE_TO_LOCK_ROW.code and message.startswith(
+        catalogue.UNABLE_TO_LOCK_NEW_ROW.template
+    ):
+        return row_lock_error(record_id)
+    return SalesforceError(400, code, message, [])
 
 
 class Dml:
@@ -53,11 +146,107 @@ class Dml:
         self._auto_numbers: dict[tuple[str, str], int] = {}
         self._defaults: dict[str, list[Any]] = {}
         self.events: list[dict[str, Any]] = []
+        self._unit: UnitOfWork | None = None
+        #: Called with the changes of each committed unit of work (writes outside one commit alone).
+        self.commit_hooks: list[Callable[[Sequence[Change]], None]] = []
 
     def stamp(self) -> datetime:
         """Audit timestamps have second precision (``…:SS.000+0000``)."""
         now = self._now()
         return now.replace(microsecond=0) if now.microsecond else now
+
+    # -- transactions and batches -------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[UnitOfWork]:
+        """A unit of work: commits when the block ends, rolls back (and re-raises) on an error.
+
+        Nested, it is a savepoint of the enclosing unit: an error rolls back only its own writes.
+        """
+        outer = self._unit is None
+        unit = self._unit if self._unit is not None else UnitOfWork(self)
+        self._unit = unit
+        mark = len(unit.changes)
+        try:
+            with self.store.transaction():
+                try:
+                    yield unit
+                except BaseException:
+                    del unit.changes[mark:]
+                    raise
+        finally:
+            if outer:
+                self._unit = None
+        if outer:
+            self._commit(unit.changes)
+
+    def _commit(self, changes: Sequence[Change]) -> None:
+        if changes:
+            for hook in self.commit_hooks:
+                hook(list(changes))
+
+    def _changed(self, kind: ChangeKind, row: Row) -> None:
+        change = Change(kind, row.obj.name, row.id)
+        if self._unit is not None:
+            self._unit.changes.append(change)
+        else:
+            self._commit([change])
+
+    def run_batch(
+        self,
+        items: Sequence[Item],
+        apply: Callable[[Item], Outcome],
+        *,
+        all_or_none: bool,
+        given_id: Callable[[Item], str | None] = lambda item: None,
+        fault: RecordFaults | None = None,
+    ) -> list[Outcome]:
+        """Each item in its own savepoint, results in order, in one unit of work.
+
+        A failing item is rolled back alone; with ``all_or_none`` any failure rolls the whole
+        batch back and the items that had succeeded report ALL_OR_NONE_OPERATION_ROLLED_BACK.
+        ``fault(index, id)`` (injected record errors, e.g. row-lock contention) fails the items
+        it picks before they run; the rest of the batch proceeds unless all-or-none.
+        """
+        outcomes: list[Outcome] = []
+        with self.transaction() as unit:
+            start = unit.savepoint()
+            for index, item in enumerate(items):
+                mark = unit.savepoint()
+                try:
+                    injected = None if fault is None else fault(index, given_id(item))
+                    if injected is not None:
+                        raise injected
+                    outcomes.append(apply(item))
+                except SalesforceError as error:
+                    unit.rollback_to(mark)
+                    outcomes.append(Outcome(id=given_id(item), error=error))
+            if all_or_none and any(outcome.error is not None for outcome in outcomes):
+                unit.rollback_to(start)
+                outcomes = [
+                    replace(outcome, rolled_back=True) if outcome.error is None else outcome
+                    for outcome in outcomes
+                ]
+        return outcomes
+
+    def row_for_write(
+        self,
+        record_id: Any,
+        obj: ObjectDef | None = None,
+        *,
+        deleted_ok: bool = False,
+        id_fields: Sequence[str] = (),
+    ) -> Row:
+        """The record a batch update or delete names (400s, unlike a REST row URL's 404s)."""
+        canonical = ids.normalize(record_id) if isinstance(record_id, str) else None
+        if canonical is None:
+            raise catalogue.MALFORMED_ID.error(list(id_fields), id=record_id)
+        row = self.store.row(canonical)
+        if row is None or (obj is not None and row.obj is not obj):
+            raise catalogue.INVALID_CROSS_REFERENCE_KEY.error([])
+        if row.is_deleted and not deleted_ok:
+            raise catalogue.ENTITY_IS_DELETED.error([])
+        return row
 
     # -- reads ------------------------------------------------------------------------------------
 
@@ -86,24 +275,17 @@ class Dml:
     def external_id_field(self, obj: ObjectDef, field_name: str) -> FieldDef:
         fdef = obj.field(field_name)
         if fdef is None:
-            raise not_found(f"Provided external ID field does not exist or is not accessible: {field_name}")
+            raise catalogue.EXTERNAL_ID_FIELD_NOT_FOUND.error(field=field_name)
         if fdef.name != "Id" and not (fdef.external_id or fdef.unique):
             # Real orgs phrase this one as below; the code is not documented (INVALID_FIELD chosen).
-            raise SalesforceError(
-                400,
-                "INVALID_FIELD",
-                f"Field name provided, {fdef.name} is not an External ID or indexed field for {obj.name}",
-                [fdef.name],
-            )
+            raise catalogue.NOT_AN_EXTERNAL_ID.error([fdef.name], field=fdef.name, entity=obj.name)
         return fdef
 
     # -- writes -----------------------------------------------------------------------------------
 
     def create(self, obj: ObjectDef, data: Mapping[str, Any], user_id: str) -> Row:
         if not obj.createable or obj.is_event:
-            raise SalesforceError(
-                400, "INVALID_TYPE_FOR_OPERATION", f"entity type cannot be inserted: {obj.name}"
-            )
+            raise catalogue.INVALID_TYPE_FOR_OPERATION.error(verb="inserted", entity=obj.name)
         touched = parse_input(obj, data, creating=True, resolve_parent=self._resolve_parent)
         values = list(self._defaults_for(obj))
         normalize_references(touched)
@@ -113,13 +295,13 @@ class Dml:
         self._stamp(obj, values, user_id, created=True)
         self._derive(obj, values, creating=True)
         self._validate(obj, values, touched, exclude=None)
-        return self.store.insert(obj, values)
+        row = self.store.insert(obj, values)
+        self._changed("create", row)
+        return row
 
     def update(self, obj: ObjectDef, row: Row, data: Mapping[str, Any], user_id: str) -> Row:
         if not obj.updateable:
-            raise SalesforceError(
-                400, "INVALID_TYPE_FOR_OPERATION", f"entity type cannot be updated: {obj.name}"
-            )
+            raise catalogue.INVALID_TYPE_FOR_OPERATION.error(verb="updated", entity=obj.name)
         if row.is_deleted:
             raise entity_is_deleted()
         touched = parse_input(obj, data, creating=False, resolve_parent=self._resolve_parent)
@@ -131,6 +313,7 @@ class Dml:
         self._derive(obj, values, creating=False)
         self._validate(obj, values, touched, exclude=row.id)
         self.store.replace(row, values)
+        self._changed("update", row)
         return row
 
     def upsert(
@@ -154,12 +337,7 @@ class Dml:
                 rest[key] = item
         if body_value is not None and str(body_value).lower() != value.lower():
             # Not documented precisely: a conflicting value in the body is refused.
-            raise SalesforceError(
-                400,
-                "INVALID_FIELD",
-                f"The value of the external ID field in the URL ({value}) and in the body ({body_value}) differ",
-                [fdef.name],
-            )
+            raise catalogue.EXTERNAL_ID_MISMATCH.error([fdef.name], url_value=value, body_value=body_value)
         if fdef.name == "Id" and value.strip() == "":
             return self.create(obj, data, user_id), True
         matches = self.by_external_id(obj, fdef.name, value)
@@ -174,9 +352,7 @@ class Dml:
     def delete(self, row: Row, user_id: str) -> None:
         obj = row.obj
         if not obj.deletable:
-            raise SalesforceError(
-                400, "INVALID_TYPE_FOR_OPERATION", f"entity type cannot be deleted: {obj.name}"
-            )
+            raise catalogue.INVALID_TYPE_FOR_OPERATION.error(verb="deleted", entity=obj.name)
         if row.is_deleted:
             raise entity_is_deleted()
         when = self.stamp()
@@ -187,6 +363,7 @@ class Dml:
         values[1] = True
         self._stamp(row.obj, values, user_id, created=False)
         self.store.soft_delete(row, when, values)
+        self._changed("delete", row)
         for rel in row.obj.child_relationships():
             child_obj = self.schema.get(rel.child_object)
             assert child_obj is not None
@@ -201,13 +378,13 @@ class Dml:
                     cleared[fdef.index] = None
                     self._stamp(child_obj, cleared, user_id, created=False)
                     self.store.replace(child, cleared)
+                    self._changed("update", child)
 
     def hard_delete(self, row: Row) -> None:
         if not row.obj.deletable:
-            raise SalesforceError(
-                400, "INVALID_TYPE_FOR_OPERATION", f"entity type cannot be deleted: {row.obj.name}"
-            )
+            raise catalogue.INVALID_TYPE_FOR_OPERATION.error(verb="deleted", entity=row.obj.name)
         self.store.hard_delete(row)
+        self._changed("hard_delete", row)
 
     def publish(self, obj: ObjectDef, data: Mapping[str, Any], user_id: str) -> str:
         """A platform event: validated like a record, kept in the org's event log, never stored."""
@@ -304,12 +481,7 @@ class Dml:
                 continue
             for other in table.ids_for(fdef, value):
                 if other != exclude and not table.rows[other].is_deleted:
-                    raise SalesforceError(
-                        400,
-                        "DUPLICATE_VALUE",
-                        f"duplicate value found: {fdef.name} duplicates value on record with id: {other}",
-                        [],
-                    )
+                    raise catalogue.DUPLICATE_VALUE.error([], field=fdef.name, id=other)
 
     def _resolve_parent(self, fdef: FieldDef, reference: Mapping[str, Any]) -> str:
         """``"Account": {"Ext__c": "A-1"}`` -> the parent's id (the one external id given)."""
@@ -317,30 +489,14 @@ class Dml:
         assert target is not None
         pairs = [(k, v) for k, v in reference.items() if k != "attributes"]
         if len(pairs) != 1:
-            raise SalesforceError(
-                400,
-                "INVALID_FIELD",
-                f"The relationship {fdef.relationship_name} must name exactly one external ID field",
-                [fdef.name],
-            )
+            raise catalogue.ONE_FOREIGN_KEY.error([fdef.name], relationship=fdef.relationship_name)
         key, value = pairs[0]
         ext = target.field(key)
         if ext is None:
             raise invalid_field(target, key)
         matches = self.by_external_id(target, ext.name, str(value))
         if not matches:
-            raise SalesforceError(
-                400,
-                "INVALID_FIELD",
-                f"Foreign key external ID: {value} not found for field {ext.name} in entity {target.name}",
-                [],
-            )
+            raise catalogue.FOREIGN_KEY_NOT_FOUND.error([], value=value, field=ext.name, entity=target.name)
         if len(matches) > 1:
-            raise SalesforceError(
-                400,
-                "INVALID_FIELD",
-                f"Foreign key external ID: {value} matches more than one record for field {ext.name} "
-                f"in entity {target.name}",
-                [],
-            )
+            raise catalogue.FOREIGN_KEY_AMBIGUOUS.error([], value=value, field=ext.name, entity=target.name)
         return matches[0].id

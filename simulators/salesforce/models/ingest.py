@@ -2,16 +2,18 @@
 
 CSV rules (salesforce-wire.md §6.1): the header holds field API names or relationship external
 ids (``Account.Ext__c``); an empty cell means "no change", ``#N/A`` sets null. Each row succeeds
-or fails on its own (a failed row is rolled back, its siblings are not).
+or fails on its own (a failed row is rolled back, its siblings are not): the model's batch DML
+(``Dml.run_batch`` without all-or-none, ``Dml.row_for_write`` for the rows an update names).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from simulators.salesforce.errors import SalesforceError
+from simulators.salesforce import catalogue
+from simulators.salesforce.catalogue import SalesforceError
 from simulators.salesforce.models import ids
-from simulators.salesforce.models.dml import MultipleMatches
+from simulators.salesforce.models.dml import MultipleMatches, Outcome
 from simulators.salesforce.models.schema import ObjectDef
 
 if TYPE_CHECKING:
@@ -40,31 +42,22 @@ class IngestRun:
         return name, None
 
     def process(self, rows: list[list[str]]) -> None:
-        for row in rows:
-            if len(row) != len(self.header):
-                self._fail(
-                    row, SalesforceError(400, "INVALID_FIELD", "Wrong number of columns in this row", [])
-                )
-                continue
-            try:
-                with self.org.store.transaction():
-                    record_id, created = self._apply(row)
-            except SalesforceError as exc:
-                self._fail(row, exc)
-            except MultipleMatches as exc:
-                self._fail(
-                    row,
-                    SalesforceError(
-                        400,
-                        "DUPLICATE_EXTERNAL_ID",
-                        f"{self.job.external_id_field}: more than one record found for external id field: "
-                        f"{', '.join(exc.ids)}",
-                        [self.job.external_id_field or ""],
-                    ),
-                )
+        outcomes = self.org.dml.run_batch(rows, self._outcome, all_or_none=False)
+        for row, outcome in zip(rows, outcomes, strict=True):
+            if outcome.error is not None:
+                self._fail(row, outcome.error)
             else:
                 self.job.processed += 1
-                self.job.successes.append([record_id, "true" if created else "false", *row])
+                self.job.successes.append([outcome.id or "", "true" if outcome.created else "false", *row])
+
+    def _outcome(self, row: list[str]) -> Outcome:
+        if len(row) != len(self.header):
+            raise catalogue.WRONG_COLUMN_COUNT.error([])
+        try:
+            record_id, created = self._apply(row)
+        except MultipleMatches as exc:
+            raise exc.as_error(self.job.external_id_field or "") from None
+        return Outcome(id=record_id, created=created)
 
     def _fail(self, row: list[str], error: SalesforceError) -> None:
         self.job.processed += 1
@@ -96,28 +89,17 @@ class IngestRun:
             column = next((i for i, h in enumerate(self.header) if h.lower() == field_name.lower()), None)
             value = row[column] if column is not None else ""
             if field_name.lower() == "id" and value and ids.normalize(value) is None:
-                raise SalesforceError(400, "MALFORMED_ID", f"malformed id {value}", ["Id"])
+                raise catalogue.MALFORMED_ID.error(["Id"], id=value)
             data = self._data(row, skip="id") if field_name.lower() == "id" else self._data(row)
             if field_name.lower() != "id" and not value:
-                raise SalesforceError(
-                    400,
-                    "REQUIRED_FIELD_MISSING",
-                    f"Required fields are missing: [{field_name}]",
-                    [field_name],
-                )
+                raise catalogue.REQUIRED_FIELD_MISSING.error([field_name], names=field_name)
             record, created = dml.upsert(self.obj, field_name, value, data, self.user_id)
             return record.id, created
         if self.id_column is None or not row[self.id_column]:
-            raise SalesforceError(400, "MISSING_ARGUMENT", "Id not specified in an update call", ["Id"])
-        raw_id = row[self.id_column]
-        canonical = ids.normalize(raw_id)
-        if canonical is None:
-            raise SalesforceError(400, "MALFORMED_ID", f"malformed id {raw_id}", ["Id"])
-        found = dml.store.row(canonical)
-        if found is None or found.obj is not self.obj or (found.is_deleted and operation != "hardDelete"):
-            if found is not None and found.is_deleted:
-                raise SalesforceError(400, "ENTITY_IS_DELETED", "entity is deleted", [])
-            raise SalesforceError(400, "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", [])
+            raise catalogue.MISSING_ID.error(["Id"])
+        found = dml.row_for_write(
+            row[self.id_column], self.obj, deleted_ok=operation == "hardDelete", id_fields=["Id"]
+        )
         if operation == "update":
             return dml.update(self.obj, found, self._data(row, skip="id"), self.user_id).id, False
         if operation == "delete":

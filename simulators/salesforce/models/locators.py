@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from simulators.salesforce.errors import SalesforceError
+from simulators.salesforce import catalogue
+from simulators.salesforce.catalogue import SalesforceError
 from simulators.salesforce.models import ids
 from simulators.salesforce.models.ids import IdMinter
 
@@ -43,7 +44,7 @@ class Page:
 
 
 def invalid_locator() -> SalesforceError:
-    return SalesforceError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
+    return catalogue.INVALID_QUERY_LOCATOR.error()
 
 
 def batch_size(header: str | None) -> int:
@@ -56,14 +57,12 @@ def batch_size(header: str | None) -> int:
         return DEFAULT_BATCH
     key, _, value = header.partition("=")
     if key.strip().lower() != "batchsize":
-        raise SalesforceError(
-            400, "INVALID_HEADER_TYPE", f"Sforce-Query-Options: expected batchSize=N, got '{header}'"
-        )
+        raise catalogue.INVALID_HEADER_TYPE.error(detail=f"expected batchSize=N, got '{header}'")
     try:
         wanted = int(value.strip())
     except ValueError:
-        raise SalesforceError(
-            400, "INVALID_HEADER_TYPE", f"Sforce-Query-Options: batchSize must be a number: {value.strip()}"
+        raise catalogue.INVALID_HEADER_TYPE.error(
+            detail=f"batchSize must be a number: {value.strip()}"
         ) from None
     return max(MIN_BATCH, min(MAX_BATCH, wanted))
 

@@ -23,12 +23,14 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from contracts import defaults
-from simulators.salesforce.errors import OAuthError, SalesforceError
+from simulators.salesforce import catalogue
+from simulators.salesforce.catalogue import OAuthError, SalesforceError
 from simulators.salesforce.models import ids
 from simulators.salesforce.models.bulk import BulkJobs
 from simulators.salesforce.models.dml import Dml
 from simulators.salesforce.models.ids import IdMinter
 from simulators.salesforce.models.locators import Locators
+from simulators.salesforce.models.recent import RecentItems
 from simulators.salesforce.models.schema import Schema
 from simulators.salesforce.models.store import OrgStore
 
@@ -125,6 +127,7 @@ class Org:
         self.apps: dict[str, ConnectedApp] = {}
         self.locators = Locators()
         self.bulk = BulkJobs()
+        self.recent = RecentItems()
         self._inflight: dict[int, datetime] = {}
         self._inflight_ids = itertools.count(1)
         self._inflight_changed = asyncio.Event()
@@ -329,7 +332,7 @@ class Orgs:
 
 
 def invalid_session() -> SalesforceError:
-    return SalesforceError(401, "INVALID_SESSION_ID", "Session expired or invalid")
+    return catalogue.INVALID_SESSION_ID.error()
 
 
 def load_public_key(pem: str) -> RSAPublicKey:

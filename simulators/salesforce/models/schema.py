@@ -437,6 +437,33 @@ def _build_object(name: str, spec: Mapping[str, Any]) -> ObjectDef:
     return obj
 
 
+def _address_fields(name: str, label: str) -> list[FieldDef]:
+    """A compound address (read-only) and its writable components (``BillingStreet``...)."""
+    stem = name[: -len("Address")] if name.endswith("Address") else name
+    components = tuple(stem + suffix for suffix, _, _, _ in ADDRESS_COMPONENTS)
+    compound = FieldDef(
+        name=name,
+        type="address",
+        label=label,
+        createable=False,
+        updateable=False,
+        components=components,
+        lower=name.lower(),
+    )
+    parts = [
+        FieldDef(
+            name=stem + suffix,
+            type=ctype,
+            label=f"{label.replace(' Address', '')} {label_suffix}",
+            length=length,
+            compound_of=name,
+            lower=(stem + suffix).lower(),
+        )
+        for suffix, label_suffix, ctype, length in ADDRESS_COMPONENTS
+    ]
+    return [compound, *parts]
+
+
 def _build_fields(obj_name: str, raw: Any) -> list[FieldDef]:
     if not isinstance(raw, dict):
         raise SchemaError(f"{obj_name}: each field must be a mapping")
@@ -453,29 +480,7 @@ def _build_fields(obj_name: str, raw: Any) -> list[FieldDef]:
     label = str(raw.get("label") or name.replace("__c", "").replace("_", " "))
     read_only = bool(raw.get("readOnly", False))
     if ftype == "address":
-        stem = name[: -len("Address")] if name.endswith("Address") else name
-        components = tuple(stem + suffix for suffix, _, _, _ in ADDRESS_COMPONENTS)
-        compound = FieldDef(
-            name=name,
-            type="address",
-            label=label,
-            createable=False,
-            updateable=False,
-            components=components,
-            lower=name.lower(),
-        )
-        parts = [
-            FieldDef(
-                name=stem + suffix,
-                type=ctype,
-                label=f"{label.replace(' Address', '')} {label_suffix}",
-                length=length,
-                compound_of=name,
-                lower=(stem + suffix).lower(),
-            )
-            for suffix, label_suffix, ctype, length in ADDRESS_COMPONENTS
-        ]
-        return [compound, *parts]
+        return _address_fields(name, label)
     values = tuple(str(v) for v in raw.get("values") or ())
     if ftype in ("picklist", "multipicklist") and not values:
         raise SchemaError(f"{where}: a picklist needs values")

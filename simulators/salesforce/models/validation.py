@@ -17,7 +17,8 @@ from typing import Any
 
 import pycountry
 
-from simulators.salesforce.errors import SalesforceError
+from simulators.salesforce import catalogue
+from simulators.salesforce.catalogue import SalesforceError
 from simulators.salesforce.models import ids
 from simulators.salesforce.models.schema import Condition, FieldDef, ObjectDef, Schema
 from simulators.salesforce.models.values import coerce
@@ -34,19 +35,11 @@ ParentResolver = Callable[[FieldDef, Mapping[str, Any]], str]
 
 
 def invalid_field(obj: ObjectDef, name: str) -> SalesforceError:
-    return SalesforceError(
-        400, "INVALID_FIELD", f"No such column '{name}' on sobject of type {obj.name}", [name]
-    )
+    return catalogue.INVALID_FIELD.error([name], name=name, entity=obj.name)
 
 
 def not_writable(names: list[str]) -> SalesforceError:
-    return SalesforceError(
-        400,
-        "INVALID_FIELD_FOR_INSERT_UPDATE",
-        f"Unable to create/update fields: {', '.join(names)}. Please check the security settings of this "
-        "field and verify that it is read/write for your profile or permission set.",
-        names,
-    )
+    return catalogue.INVALID_FIELD_FOR_INSERT_UPDATE.error(names, names=", ".join(names))
 
 
 def parse_input(
@@ -90,11 +83,7 @@ def check_record(
     errors: list[SalesforceError] = []
     missing = [f.name for f in obj.required_fields if values[f.index] is None or values[f.index] == ""]
     if missing:
-        errors.append(
-            SalesforceError(
-                400, "REQUIRED_FIELD_MISSING", f"Required fields are missing: [{', '.join(missing)}]", missing
-            )
-        )
+        errors.append(catalogue.REQUIRED_FIELD_MISSING.error(missing, names=", ".join(missing)))
     for fdef, value in touched.items():
         if value is None or value == "":
             continue
@@ -102,9 +91,7 @@ def check_record(
         if problem is not None:
             errors.append(problem)
     if errors:
-        raise SalesforceError(
-            errors[0].status, errors[0].error_code, errors[0].message, errors[0].fields, more=errors[1:]
-        )
+        raise SalesforceError.combined(errors)
 
 
 def _check_value(
@@ -118,33 +105,16 @@ def _check_value(
     ):
         return None  # the common case: a plain value within its length
     if fdef.type in TEXT_LENGTH_TYPES and isinstance(value, str) and len(value) > fdef.length:
-        shown = value if len(value) <= 100 else value[:100] + "..."
-        return SalesforceError(
-            400,
-            "STRING_TOO_LONG",
-            f"{fdef.label}: data value too large: {shown} (max length={fdef.length})",
-            [fdef.name],
-        )
+        # Salesforce quotes the whole value, however long.
+        return catalogue.STRING_TOO_LONG.error([fdef.name], label=fdef.label, value=value, length=fdef.length)
     if fdef.restricted and fdef.type == "picklist" and value not in fdef.picklist:
-        return SalesforceError(
-            400,
-            "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
-            f"{fdef.label}: bad value for restricted picklist field: {value}",
-            [fdef.name],
-        )
+        return catalogue.RESTRICTED_PICKLIST.error([fdef.name], label=fdef.label, value=value)
     if fdef.restricted and fdef.type == "multipicklist":
         bad = [part for part in value.split(";") if part not in fdef.picklist]
         if bad:
-            return SalesforceError(
-                400,
-                "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
-                f"{fdef.label}: bad value for restricted picklist field: {bad[0]}",
-                [fdef.name],
-            )
+            return catalogue.RESTRICTED_PICKLIST.error([fdef.name], label=fdef.label, value=bad[0])
     if fdef.type == "email" and not _EMAIL.match(value):
-        return SalesforceError(
-            400, "INVALID_EMAIL_ADDRESS", f"{fdef.label}: invalid email address: {value}", [fdef.name]
-        )
+        return catalogue.INVALID_EMAIL_ADDRESS.error([fdef.name], label=fdef.label, value=value)
     if fdef.type == "reference":
         return _check_reference(fdef, value, schema, exists)
     return None
@@ -154,17 +124,11 @@ def _check_reference(
     fdef: FieldDef, value: str, schema: Schema, exists: Callable[[str], bool]
 ) -> SalesforceError | None:
     canonical = ids.normalize(value)
-    if canonical is None:
-        return SalesforceError(
-            400, "MALFORMED_ID", f"{fdef.label}: id value of incorrect type: {value}", [fdef.name]
-        )
-    target = schema.by_prefix(canonical[:3])
-    if target is None or target.name not in fdef.reference_to:
-        return SalesforceError(
-            400, "MALFORMED_ID", f"{fdef.label}: id value of incorrect type: {value}", [fdef.name]
-        )
+    target = None if canonical is None else schema.by_prefix(canonical[:3])
+    if canonical is None or target is None or target.name not in fdef.reference_to:
+        return catalogue.ID_OF_WRONG_TYPE.error([fdef.name], label=fdef.label, id=value)
     if not exists(canonical):
-        return SalesforceError(400, "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", [fdef.name])
+        return catalogue.INVALID_CROSS_REFERENCE_KEY.error([fdef.name])
     return None
 
 
@@ -214,14 +178,11 @@ def condition_holds(condition: Condition, value: Any) -> bool:
 
 def check_rules(obj: ObjectDef, record: Mapping[str, Any]) -> None:
     errors = [
-        SalesforceError(
-            400,
-            "FIELD_CUSTOM_VALIDATION_EXCEPTION",
-            rule.message,
-            [rule.display_field] if rule.display_field else [],
+        catalogue.FIELD_CUSTOM_VALIDATION_EXCEPTION.error(
+            [rule.display_field] if rule.display_field else [], detail=rule.message
         )
         for rule in obj.rules
         if rule.active and all(condition_holds(c, record.get(c.field)) for c in rule.conditions)
     ]
     if errors:
-        raise SalesforceError(400, errors[0].error_code, errors[0].message, errors[0].fields, more=errors[1:])
+        raise SalesforceError.combined(errors)

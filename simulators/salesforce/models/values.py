@@ -13,7 +13,8 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
-from simulators.salesforce.errors import SalesforceError
+from simulators.salesforce import catalogue
+from simulators.salesforce.catalogue import SalesforceError
 from simulators.salesforce.models.schema import FieldDef
 
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$")
@@ -86,13 +87,7 @@ def _parser_error(fdef: FieldDef, raw: Any) -> SalesforceError:
     if raw is False:
         kind = "VALUE_FALSE"
     target = _JAVA_TYPE.get(fdef.type, "string")
-    return SalesforceError(
-        400,
-        "JSON_PARSER_ERROR",
-        f"Cannot deserialize instance of {target} from {kind} value {raw} "
-        f"or request may be missing a required field",
-        [fdef.name],
-    )
+    return catalogue.CANNOT_DESERIALIZE.error([fdef.name], target=target, kind=kind, value=raw)
 
 
 def coerce(fdef: FieldDef, raw: Any) -> Any:
@@ -156,12 +151,7 @@ def _number(fdef: FieldDef, raw: Any) -> int | float:
         raise _parser_error(fdef, raw)
     integer_digits = max(fdef.precision - fdef.scale, 1)
     if abs(number) >= 10**integer_digits:
-        raise SalesforceError(
-            400,
-            "NUMBER_OUTSIDE_VALID_RANGE",
-            f"{fdef.label}: value outside of valid range on numeric field: {raw}",
-            [fdef.name],
-        )
+        raise catalogue.NUMBER_OUTSIDE_VALID_RANGE.error([fdef.name], label=fdef.label, value=raw)
     if fdef.type == "int":
         if not number.is_integer():
             raise _parser_error(fdef, raw)

@@ -32,7 +32,7 @@ PARSE_CACHE_SIZE = 4096
 
 @functools.lru_cache(maxsize=PARSE_CACHE_SIZE)
 def parse(text: str) -> Query:
-    """The syntax tree of a SOQL statement; SalesforceError(400, MALFORMED_QUERY) when malformed."""
+    """The syntax tree of a SOQL statement; raises a MALFORMED_QUERY ``SalesforceError`` when malformed."""
     return parse_query(text)
 
 

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from simulators.salesforce.errors import SalesforceError
+from simulators.salesforce.catalogue import SalesforceError
 from simulators.salesforce.soql import messages
 from simulators.salesforce.soql.binding import BoundOperand, Kind
 from simulators.salesforce.soql.lexer import decode_string

@@ -10,8 +10,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from simulators.salesforce.errors import SalesforceError
-from simulators.salesforce.soql.messages import MALFORMED_QUERY, malformed
+from simulators.salesforce.soql.messages import malformed, unterminated_string
 
 
 class TokenKind(enum.Enum):
@@ -132,9 +131,7 @@ def _string(text: str, start: int) -> tuple[Token, int]:
     end = body.end() if body is not None else start + 1
     if end >= len(text):
         # The real lexer reports this one without the caret echo.
-        raise SalesforceError(
-            400, MALFORMED_QUERY, f"line 1:{len(text)} mismatched character '<EOF>' expecting '''"
-        )
+        raise unterminated_string(text)
     raw = text[start + 1 : end]
     for escape in _ESCAPE.finditer(raw):
         code = escape.group(1)

@@ -7,7 +7,7 @@ INVALID_TYPE and INVALID_QUERY_FILTER_OPERATOR read on the wire).
 
 from __future__ import annotations
 
-from simulators.salesforce.errors import SalesforceError
+from simulators.salesforce.catalogue import SalesforceError
 
 MALFORMED_QUERY = "MALFORMED_QUERY"
 INVALID_FIELD = "INVALID_FIELD"
@@ -88,6 +88,12 @@ def invalid_operator(text: str, position: int, detail: str) -> SalesforceError:
 def duplicate_field(name: str) -> SalesforceError:
     # Observed without the caret echo.
     return SalesforceError(400, INVALID_FIELD, f"duplicate field selected: {name}")
+
+
+def unterminated_string(text: str) -> SalesforceError:
+    return SalesforceError(
+        400, MALFORMED_QUERY, f"line 1:{len(text)} mismatched character '<EOF>' expecting '''"
+    )
 
 
 def offset_too_large() -> SalesforceError:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from simulators.salesforce.errors import SalesforceError
+from simulators.salesforce.catalogue import SalesforceError
 from simulators.salesforce.soql import messages
 from simulators.salesforce.soql.lexer import Token, TokenKind, tokenize
 from simulators.salesforce.soql.literals import FIXED_RELATIVE_DATES, PARAMETRIC_RELATIVE_DATES

@@ -1,12 +1,16 @@
 """The core's billing client against a scripted server: Idempotency-Key on every mutation (the
-same across retries), 429 Retry-After, 5xx backoff, problem+json errors, pagination."""
+same across retries), 429 Retry-After, 5xx backoff, problem+json errors, pagination, and responses
+typed by the contract's generated models."""
 
+import copy
 from typing import Any
 
 import pytest
 from aiohttp import web
 from pytest_aiohttp import AiohttpServer
 
+from contracts import load_spec
+from contracts.generated import billing_models as wire
 from integration.clients.billing import BillingApiError, BillingClient, BillingConfig
 
 
@@ -14,9 +18,12 @@ class Script:
     def __init__(self, answers: list[tuple[int, Any, dict[str, str]]]) -> None:
         self.answers = answers
         self.seen: list[tuple[str, str, dict[str, str]]] = []
+        self.bodies: list[Any] = []
 
     async def handle(self, request: web.Request) -> web.Response:
         self.seen.append((request.method, request.path_qs, dict(request.headers)))
+        if request.can_read_body:
+            self.bodies.append(await request.json())
         status, body, headers = self.answers.pop(0)
         kind = "application/problem+json" if status >= 400 else "application/json"
         return web.json_response(body, status=status, headers=headers, content_type=kind)
@@ -38,7 +45,22 @@ async def make(
     return script, client, sleeps
 
 
-ACCOUNT = {"id": "acct_1", "number": "BAN1"}
+EXAMPLES = load_spec("billing-adapter")["x-examples"]
+ACCOUNT: dict[str, Any] = copy.deepcopy(EXAMPLES["account"])
+DRAFT = wire.AccountCreate.model_validate(
+    {
+        "external_id": "001",
+        "name": "Acme",
+        "email": "billing@acme.example",
+        "billing_address": {"line1": "1 Main St", "city": "Springfield", "postal_code": "1", "country": "US"},
+        "bill_cycle_id": "bc_1",
+        "account_category_id": "cat_1",
+    }
+)
+
+
+def invoice(invoice_id: str) -> dict[str, Any]:
+    return {**copy.deepcopy(EXAMPLES["invoice"]), "id": invoice_id}
 
 
 async def test_mutations_carry_one_idempotency_key_through_retries(aiohttp_server: AiohttpServer) -> None:
@@ -51,7 +73,9 @@ async def test_mutations_carry_one_idempotency_key_through_retries(aiohttp_serve
         ],
     )
     async with client:
-        assert await client.create_account({"external_id": "001"}, idempotency_key="q2c-link-001") == ACCOUNT
+        created = await client.create_account(DRAFT, idempotency_key="q2c-link-001")
+    assert created == wire.Account.model_validate(ACCOUNT)
+    assert created.model_dump(mode="json") == ACCOUNT
     keys = {headers["Idempotency-Key"] for _, _, headers in script.seen}
     assert keys == {"q2c-link-001"}
     assert all(headers["Authorization"] == "Bearer key" for _, _, headers in script.seen)
@@ -64,7 +88,9 @@ async def test_reads_carry_no_idempotency_key(aiohttp_server: AiohttpServer) -> 
         aiohttp_server, [(200, {"data": [ACCOUNT], "has_more": False, "next_cursor": None}, {})]
     )
     async with client:
-        assert await client.find_account(external_id="001") == ACCOUNT
+        found = await client.find_account(external_id="001")
+    assert found is not None
+    assert found.number == ACCOUNT["number"]
     method, path, headers = script.seen[0]
     assert (method, path) == ("GET", "/accounts?external_id=001&limit=1")
     assert "Idempotency-Key" not in headers
@@ -82,7 +108,7 @@ async def test_problem_errors_raise_with_code_and_param(aiohttp_server: AiohttpS
     _, client, sleeps = await make(aiohttp_server, [(422, problem, {})])
     async with client:
         with pytest.raises(BillingApiError) as error:
-            await client.create_account({}, idempotency_key="k")
+            await client.create_account(DRAFT, idempotency_key="k")
     assert (error.value.status, error.value.code, error.value.param, error.value.detail) == (
         422,
         "unknown_bill_cycle",
@@ -107,12 +133,12 @@ async def test_collect_walks_every_page(aiohttp_server: AiohttpServer) -> None:
     script, client, _ = await make(
         aiohttp_server,
         [
-            (200, {"data": [{"id": 1}, {"id": 2}], "has_more": True, "next_cursor": "c2"}, {}),
-            (200, {"data": [{"id": 3}], "has_more": False, "next_cursor": None}, {}),
+            (200, {"data": [invoice("i1"), invoice("i2")], "has_more": True, "next_cursor": "c2"}, {}),
+            (200, {"data": [invoice("i3")], "has_more": False, "next_cursor": None}, {}),
         ],
     )
     async with client:
-        assert [i["id"] for i in await client.invoices("acct_1")] == [1, 2, 3]
+        assert [i.id for i in await client.invoices("acct_1")] == ["i1", "i2", "i3"]
     assert script.seen[1][1] == "/invoices?account_id=acct_1&limit=100&cursor=c2"
 
 
@@ -129,3 +155,23 @@ async def test_unreachable_billing_is_an_upstream_error(aiohttp_server: AiohttpS
             await client.bill_cycles()
     assert (error.value.status, error.value.code) == (0, "upstream_unavailable")
     assert len(sleeps) == 2
+
+
+async def test_only_the_fields_set_are_sent(aiohttp_server: AiohttpServer) -> None:
+    script, client, _ = await make(aiohttp_server, [(200, ACCOUNT, {})])
+    async with client:
+        await client.update_account("acct_1", wire.AccountUpdate(external_id=None), idempotency_key="k")
+    assert script.bodies == [{"external_id": None}]
+
+
+async def test_a_response_off_the_contract_is_an_error_naming_the_field(
+    aiohttp_server: AiohttpServer,
+) -> None:
+    broken = {key: value for key, value in ACCOUNT.items() if key != "number"}
+    _, client, sleeps = await make(aiohttp_server, [(200, broken, {})])
+    async with client:
+        with pytest.raises(BillingApiError) as error:
+            await client.get_account("acct_1")
+    assert (error.value.status, error.value.code, error.value.param) == (200, "invalid_response", "number")
+    assert error.value.detail == "the response is not a contract Account: number: Field required"
+    assert sleeps == []

@@ -212,3 +212,27 @@ async def test_large_writes_go_through_bulk_api_2(org: tuple[Script, str]) -> No
 def test_soql_literals_are_escaped() -> None:
     assert soql_quote('O\'Brien \\ "x"\n') == "'O\\'Brien \\\\ \\\"x\\\"\\n'"
     assert soql_in(["a", "b'c"]) == "('a','b\\'c')"
+
+
+async def test_an_unreachable_org_is_a_typed_error_after_the_retries(org: tuple[Script, str]) -> None:
+    _, url = org
+    sleeps: list[float] = []
+    async with client(url, sleeps, max_retries=2) as sf:
+        await sf.authenticate()
+        sf._instance_url = "http://127.0.0.1:9"  # the discard port: nothing listens there
+        with pytest.raises(SalesforceApiError) as error:
+            await sf.query("SELECT Id FROM Account")
+    assert (error.value.status, error.value.error_code) == (0, "UNREACHABLE")
+    assert len(sleeps) == 2  # backed off between the attempts, then gave up
+
+
+async def test_a_non_json_error_page_is_a_typed_error(org: tuple[Script, str]) -> None:
+    script, url = org
+    script.answers = [
+        lambda r, b: web.Response(status=509, text="<html>Bandwidth</html>", content_type="text/html")
+    ]
+    async with client(url, []) as sf:
+        with pytest.raises(SalesforceApiError) as error:
+            await sf.query("SELECT Id FROM Account")
+    assert (error.value.status, error.value.error_code) == (509, "UNKNOWN")
+    assert "Bandwidth" in error.value.message

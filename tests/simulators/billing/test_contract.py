@@ -178,11 +178,10 @@ def test_schemathesis_all_phases_and_checks_find_nothing(tmp_path: Path) -> None
         command = schemathesis_command(
             f"{billing.url}/openapi.yaml",
             billing.url,
-            seed=1,
             max_examples=10,
             headers=[f"Authorization: Bearer {DEFAULT_API_KEY}"],
             junit_path=tmp_path / "junit.xml",
         )
         run = run_gate(command, cwd=REPO, timeout=300)
-    assert run.passed, run.output[-8000:]
+    assert run.passed, run.failure_report()
     assert re.search(r"Tested: 42", run.output), run.output[-2000:]

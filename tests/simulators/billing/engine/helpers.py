@@ -12,7 +12,7 @@ import pytest
 from simulators.billing.models.accounts import Account, AccountDraft, Address
 from simulators.billing.models.money import Money
 from simulators.billing.models.orders import Order, OrderDraft, OrderItemDraft
-from simulators.billing.models.system import BillingSystem, EngineSettings
+from simulators.billing.service.system import BillingSystem, EngineSettings
 from simulators.kit.clock import Clock
 from simulators.kit.ids import IdFactory
 

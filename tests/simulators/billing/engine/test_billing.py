@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from contracts.problem import Problem
-from simulators.billing.models.system import BillingSystem, EngineSettings
+from simulators.billing.service.system import BillingSystem, EngineSettings
 from simulators.kit.clock import Clock
 from tests.simulators.billing.engine.helpers import new_account, subscribe, usd
 

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from simulators.billing.engine.cycles import ONE_DAY, add_months
 from simulators.billing.engine.etl import compute_etl
 from simulators.billing.models.catalog import EtlRule, EtlTier, MonthRounding
+from simulators.billing.models.cycles import ONE_DAY, add_months
 from simulators.billing.models.money import Money
 from simulators.billing.models.services import Term
 

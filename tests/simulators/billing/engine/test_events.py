@@ -10,7 +10,7 @@ from contracts.problem import Problem
 from simulators.billing.models.events import Event
 from simulators.billing.models.orders import OrderItemDraft
 from simulators.billing.models.payments import PaymentDraft
-from simulators.billing.models.system import BillingSystem
+from simulators.billing.service.system import BillingSystem
 from simulators.kit.clock import Clock
 from simulators.kit.ids import IdFactory
 from tests.simulators.billing.engine.helpers import START, new_account, order, subscribe, usd

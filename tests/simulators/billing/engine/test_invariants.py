@@ -13,7 +13,7 @@ import pytest
 from contracts.problem import Problem
 from simulators.billing.models.orders import EtlOption, OrderItemDraft, PriceOverrides
 from simulators.billing.models.payments import PaymentDraft
-from simulators.billing.models.system import BillingSystem
+from simulators.billing.service.system import BillingSystem
 from simulators.kit.clock import Clock
 from simulators.kit.ids import IdFactory
 from tests.simulators.billing.engine.helpers import new_account, order, usd

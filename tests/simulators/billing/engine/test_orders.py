@@ -9,7 +9,7 @@ import pytest
 
 from contracts.problem import Problem
 from simulators.billing.models.orders import EtlOption, OrderDraft, OrderItemDraft, PriceOverrides
-from simulators.billing.models.system import BillingSystem
+from simulators.billing.service.system import BillingSystem
 from simulators.kit.clock import Clock
 from tests.simulators.billing.engine.helpers import eur, new_account, new_item, order, subscribe, usd
 

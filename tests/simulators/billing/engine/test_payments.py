@@ -10,7 +10,7 @@ from contracts.problem import Problem
 from simulators.billing.models.accounts import InvoiceRef, PaymentRef
 from simulators.billing.models.orders import OrderItemDraft
 from simulators.billing.models.payments import ApplyTo, PaymentDraft
-from simulators.billing.models.system import BillingSystem, EngineSettings
+from simulators.billing.service.system import BillingSystem, EngineSettings
 from simulators.kit.clock import Clock
 from simulators.kit.ids import IdFactory
 from tests.simulators.billing.engine.helpers import eur, new_account, order, subscribe, usd

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from simulators.billing.engine.cycles import CycleSchedule, Period, add_months
 from simulators.billing.engine.proration import fraction, prorate
+from simulators.billing.models.cycles import CycleSchedule, Period, add_months
 from simulators.billing.models.money import Money, round_half_up
 
 JAN = Period(date(2025, 1, 1), date(2025, 1, 31))

@@ -6,7 +6,7 @@ import pytest
 
 from contracts.problem import Problem
 from simulators.billing.models.accounts import AccountChanges, Address
-from simulators.billing.models.system import BillingSystem
+from simulators.billing.service.system import BillingSystem
 from tests.simulators.billing.engine.helpers import account_draft, new_account, subscribe
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from contracts.problem import Problem
-from simulators.billing.models.system import BillingSystem
+from simulators.billing.service.system import BillingSystem
 from simulators.kit.clock import Clock
 from simulators.kit.ids import IdFactory
 from tests.simulators.billing.engine.helpers import START, usd

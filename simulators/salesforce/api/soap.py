@@ -1,0 +1,131 @@
+"""The SOAP partner endpoint, ``POST /services/Soap/u/<version>[/<orgId>]``: ``login`` (in
+``auth.py``) and the session calls clients make besides it: ``logout`` (jsforce's
+``conn.logout()``), ``getUserInfo`` and ``getServerTimestamp``.
+
+Session calls carry ``<SessionHeader><sessionId>`` and work at every API version (only
+``login()`` ends at 64.0). Faults are SOAP faults with HTTP 500, as SOAP 1.1 and real orgs send
+them: an unknown operation is ``soapenv:Client`` "No operation available for request {ns}op,
+please check the WSDL for the service." (Axis' wording, which the partner endpoint uses), a bad
+session is ``sf:INVALID_SESSION_ID``. Not metered: the SOAP API has no Sforce-Limit-Info here.
+"""
+
+from __future__ import annotations
+
+import re
+from xml.etree import ElementTree
+from xml.sax.saxutils import escape
+
+from aiohttp import web
+
+from simulators.kit.pipeline import CONTEXT
+from simulators.salesforce.api.auth import soap_login
+from simulators.salesforce.api.routes import STATE
+from simulators.salesforce.catalogue import SalesforceError, SoapFault
+from simulators.salesforce.models.orgs import Session
+
+PARTNER_NS = "urn:partner.soap.sforce.com"
+_NS = re.compile(r"^\{([^}]*)\}(.*)$")
+_ENVELOPE = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
+    'xmlns="urn:partner.soap.sforce.com" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+    "<soapenv:Body>{body}</soapenv:Body></soapenv:Envelope>"
+)
+
+
+def _split(tag: str) -> tuple[str, str]:
+    match = _NS.match(tag)
+    return (match.group(1), match.group(2)) if match else ("", tag)
+
+
+def _operation(body: bytes) -> tuple[str, str, str | None]:
+    """(namespace, operation, sessionId) of a SOAP request."""
+    try:
+        root = ElementTree.fromstring(body)
+    except ElementTree.ParseError as exc:
+        raise SoapFault(
+            "Client", f"Unable to parse the request: {exc}", fault_code="soapenv:Client"
+        ) from None
+    soap_body = next((el for el in root if _split(el.tag)[1] == "Body"), None)
+    operation = next(iter(soap_body), None) if soap_body is not None else None
+    if operation is None:
+        raise SoapFault("Client", "No operation available for request", fault_code="soapenv:Client")
+    session = next((el.text for el in root.iter() if _split(el.tag)[1] == "sessionId"), None)
+    namespace, name = _split(operation.tag)
+    return namespace, name, session
+
+
+def _respond(body: str) -> web.Response:
+    return web.Response(text=_ENVELOPE.format(body=body), content_type="text/xml", charset="UTF-8")
+
+
+def _user_info(request: web.Request, session: Session) -> str:
+    state = request.app[STATE]
+    org = session.org
+    row = org.store.row(session.user_id)
+    assert row is not None  # a session always belongs to a seeded user
+    values: dict[str, str | None] = {
+        "accessibilityMode": "false",
+        "currencySymbol": "$",
+        "orgAttachmentFileSizeLimit": "5242880",
+        "orgDefaultCurrencyIsoCode": "USD",
+        "orgDisallowHtmlAttachments": "false",
+        "orgHasPersonAccounts": "false",
+        "organizationId": org.id,
+        "organizationMultiCurrency": "false",
+        "organizationName": org.name,
+        "profileId": "00e000000000000AAA",
+        "roleId": None,
+        "sessionSecondsValid": str(int(state.session_timeout.total_seconds())),
+        "userDefaultCurrencyIsoCode": None,
+        "userEmail": row["Email"],
+        "userFullName": row["Name"],
+        "userId": session.user_id,
+        "userLanguage": row["LanguageLocaleKey"],
+        "userLocale": row["LocaleSidKey"],
+        "userName": row["Username"],
+        "userTimeZone": row["TimeZoneSidKey"],
+        "userType": "Standard",
+        "userUiSkin": "Theme3",
+    }
+    return "".join(
+        f'<{k} xsi:nil="true"/>' if v is None else f"<{k}>{escape(v)}</{k}>" for k, v in values.items()
+    )
+
+
+async def soap_endpoint(request: web.Request) -> web.Response:
+    namespace, operation, token = _operation(await request.read())
+    if operation == "login" and namespace == PARTNER_NS:
+        return await soap_login(request)
+    if namespace != PARTNER_NS or operation not in ("logout", "getUserInfo", "getServerTimestamp"):
+        raise SoapFault(
+            "Client",
+            f"No operation available for request {{{namespace}}}{operation}, please check the WSDL for the service.",
+            fault_code="soapenv:Client",
+        )
+    state = request.app[STATE]
+    try:
+        session = state.orgs.authenticate(token or "")
+    except SalesforceError:
+        raise SoapFault(
+            "INVALID_SESSION_ID", "Invalid Session ID found in SessionHeader: Illegal Session"
+        ) from None
+    request[CONTEXT].caller = session.caller
+    if operation == "logout":
+        state.orgs.expire(session.token)
+        return _respond("<logoutResponse/>")
+    if operation == "getServerTimestamp":
+        now = state.clock.now().strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        return _respond(
+            f"<getServerTimestampResponse><result><timestamp>{now}</timestamp></result></getServerTimestampResponse>"
+        )
+    return _respond(
+        f"<getUserInfoResponse><result>{_user_info(request, session)}</result></getUserInfoResponse>"
+    )
+
+
+def add_soap_routes(app: web.Application) -> None:
+    app.router.add_post("/services/Soap/u/{version}{slash:/?}", soap_endpoint, name="sf_soap_login")
+    app.router.add_post(
+        "/services/Soap/u/{version}/{org_id}{slash:/?}", soap_endpoint, name="sf_soap_partner"
+    )
