@@ -42,7 +42,7 @@ def _check_json_content_type(request: web.Request) -> None:
 async def read_json(request: web.Request, *, optional: bool = False) -> Any:
     """The JSON body, or a 415/400 problem. An optional body may be absent (returns None)."""
     raw = await request.read()
-    if optional and not raw.strip():
+    if optional and not raw:  # absent; whitespace alone is not JSON (400 below)
         return None
     _check_json_content_type(request)
     return parse_json_bytes(raw)
@@ -53,7 +53,7 @@ async def read_model(request: web.Request, model: type[ModelT], *, optional: boo
 
     An optional body may be empty; a JSON ``null`` is still refused (it is not an object)."""
     raw = await request.read()
-    if optional and not raw.strip():
+    if optional and not raw:  # absent; whitespace alone is not JSON (400 below)
         raw = b"{}"
     else:
         _check_json_content_type(request)

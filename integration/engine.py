@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -314,16 +315,26 @@ class Engine:
         return stored
 
     async def poll_salesforce(self) -> int:
-        """One delta poll of Salesforce for link requests changed since the last poll."""
-        since = await self.ctx.store.checkpoints.get("salesforce_link_requests")
+        """One delta poll of Salesforce for link requests changed since the last poll.
+
+        SystemModstamp has a one-second grain, so a request written later in the second the last
+        poll saw would slip past ``>``: the window overlaps (``>=``) and the Ids already taken at
+        that second travel with the checkpoint. Jobs are stored before the checkpoint moves, so a
+        crash between the two repeats a poll (coalesced per account) instead of losing one."""
+        since, seen = _read_poll_checkpoint(await self.ctx.store.checkpoints.get(SALESFORCE_POLL))
         criterion = self.ctx.settings.link_criterion
         if since:
-            criterion = f"({criterion}) AND SystemModstamp > {since}"
-        accounts = await select_accounts(self.ctx, criterion=criterion)
+            criterion = f"({criterion}) AND SystemModstamp >= {since}"
+        found = await select_accounts(self.ctx, criterion=criterion)
+        accounts = [a for a in found if str(a["Id"]) not in seen]
         if accounts:
-            newest = max(str(a["SystemModstamp"]) for a in accounts)
-            await self.ctx.store.checkpoints.set("salesforce_link_requests", _soql_datetime(newest))
             await self.request_link(accounts)
+            newest = _soql_datetime(max(str(a["SystemModstamp"]) for a in accounts))
+            at_newest = {str(a["Id"]) for a in accounts if _soql_datetime(str(a["SystemModstamp"])) == newest}
+            if newest == since:
+                at_newest |= seen
+            checkpoint = json.dumps({"since": newest, "ids": sorted(at_newest)})
+            await self.ctx.store.checkpoints.set(SALESFORCE_POLL, checkpoint)
         return len(accounts)
 
     async def _billing_poll_loop(self) -> None:
@@ -335,6 +346,20 @@ class Engine:
         while True:
             await self.poll_salesforce()
             await _pause(self.settings.salesforce_poll_interval)
+
+
+SALESFORCE_POLL = "salesforce_link_requests"
+
+
+def _read_poll_checkpoint(value: str | None) -> tuple[str | None, set[str]]:
+    """(the SOQL datetime of the last poll's newest request, the Ids taken at that second); a
+    checkpoint from before the Ids were kept is the bare datetime."""
+    if not value:
+        return None, set()
+    if not value.startswith("{"):
+        return value, set()
+    stored = json.loads(value)
+    return str(stored["since"]), {str(i) for i in stored["ids"]}
 
 
 def _soql_datetime(value: str) -> str:

@@ -167,6 +167,8 @@ def locust_commands(
     options: LoadOptions, targets: SystemUrls, label: str
 ) -> tuple[list[str], list[list[str]], float]:
     """The master's (or single process's) command line, each worker's, and the run time (s)."""
+    # Over 80 lines on purpose: every locust flag is built here, once, so the master, the workers
+    # and the single-process run can never disagree on one.
     scenario_gates = gating.load_gates(options.scenario, options.gates_file)
     workload = scenario_gates.workload
     users = options.users if options.users is not None else int(workload.get("users", 1))

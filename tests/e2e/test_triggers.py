@@ -121,6 +121,27 @@ async def test_the_salesforce_delta_poll_links_new_requests_once(sandbox: Sandbo
     assert len(linked) == len(crm.ids_of("customer"))
 
 
+async def test_a_request_in_the_same_second_as_the_last_poll_is_not_missed(sandbox: Sandbox) -> None:
+    """SystemModstamp has a one-second grain: a link request written later in the second the last
+    poll saw must still be found (found by the chaos gate: it stayed requested forever)."""
+    sandbox.system.kit("salesforce").clock.freeze()  # every write below lands in one second
+    first, second, third = scenario.plan_accounts(3, seed=11, prospect_share=0, incomplete_share=0)
+    (a,) = await sandbox.crm_user.create("Account", [first.record])
+    assert (await sandbox.core("POST", "/actions/poll", {"source": "salesforce"}, expect=200))["found"] == 1
+    (b,) = await sandbox.crm_user.create("Account", [second.record])
+    assert (await sandbox.core("POST", "/actions/poll", {"source": "salesforce"}, expect=200))["found"] == 1
+    (c,) = await sandbox.crm_user.create("Account", [third.record])
+    assert (await sandbox.core("POST", "/actions/poll", {"source": "salesforce"}, expect=200))["found"] == 1
+    # ... and nothing already taken is taken again in that second.
+    assert (await sandbox.core("POST", "/actions/poll", {"source": "salesforce"}, expect=200))["found"] == 0
+    assert await sandbox.system.core.engine.wait_idle(timeout=120)
+    ids = ", ".join(f"'{r.id}'" for r in (a, b, c))
+    linked = await sandbox.crm_user.query(
+        f"SELECT Id FROM Account WHERE Id IN ({ids}) AND Billing_Sync_Status__c = 'Linked'"
+    )
+    assert len(linked) == 3
+
+
 BLOCKING_RULE = {
     "Account": {
         "validationRules": [

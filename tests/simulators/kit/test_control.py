@@ -47,6 +47,18 @@ async def test_seed_is_deterministic_and_reset_returns_to_it(aiohttp_client: Aio
     assert await (await client.get("/api/widgets")).json() == nine
 
 
+@pytest.mark.parametrize("body", [b"\n", b"  ", b"\t\r\n"])
+async def test_an_optional_body_of_whitespace_alone_is_not_json(
+    aiohttp_client: AiohttpClient, body: bytes
+) -> None:
+    # Found by the control-plane fuzz gate (ST201): whitespace was taken for an absent body.
+    client = await aiohttp_client(build())
+    response = await client.post("/__sim/reset", data=body, headers={"Content-Type": "application/json"})
+    detail = (await problem(response, 400, "invalid_json"))["detail"]
+    assert detail == "the request body is empty; a JSON object is required"
+    assert (await client.post("/__sim/reset")).status == 200  # no body at all: still fine
+
+
 async def test_seed_rejects_unknown_and_oversized_counts(aiohttp_client: AiohttpClient) -> None:
     client = await aiohttp_client(build())
     body = await problem(
