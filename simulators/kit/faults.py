@@ -16,9 +16,9 @@ import fnmatch
 import random
 import re
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from contracts.models import JsonInt, StrictModel, StrictVariant
 
@@ -169,26 +169,34 @@ class RequestFacts:
     caller: str | None = None
 
 
-class Faults:
+SpecT = TypeVar("SpecT", bound=BaseModel)
+RuleT = TypeVar("RuleT", bound=BaseModel)
+
+
+class SeededRules(Generic[SpecT, RuleT]):
+    """Rules by id (``<prefix>_000001``, ...) and the seeded generator that decides when they
+    fire: the shape shared by inbound fault rules and the outbox's outbound ones."""
+
+    rule_type: type[RuleT]
+    prefix: str
+
     def __init__(self, seed: int = 0) -> None:
         self._seed = seed
-        self._random = random.Random(seed)
-        self._rules: dict[str, FaultRule] = {}
+        self.random = random.Random(seed)
+        self._rules: dict[str, RuleT] = {}
         self._next_id = 1
-        self._header_positions: dict[str, int] = {}
 
     def reset(self, seed: int | None = None) -> None:
         if seed is not None:
             self._seed = seed
-        self._random = random.Random(self._seed)
-        self._rules.clear()
-        self._header_positions.clear()
+        self.random = random.Random(self._seed)
         self._next_id = 1
+        self.clear()
 
-    def add(self, spec: FaultRuleSpec) -> FaultRule:
-        rule = FaultRule(id=f"flt_{self._next_id:06d}", **spec.model_dump(exclude_none=True))
+    def add(self, spec: SpecT) -> RuleT:
+        rule = self.rule_type(id=f"{self.prefix}_{self._next_id:06d}", **spec.model_dump(exclude_none=True))
         self._next_id += 1
-        self._rules[rule.id] = rule
+        self._rules[str(getattr(rule, "id"))] = rule  # noqa: B009 (RuleT is any model with an id)
         return rule
 
     def remove(self, rule_id: str) -> bool:
@@ -196,10 +204,22 @@ class Faults:
 
     def clear(self) -> None:
         self._rules.clear()
-        self._header_positions.clear()
 
-    def rules(self) -> list[FaultRule]:
+    def rules(self) -> list[RuleT]:
         return list(self._rules.values())
+
+
+class Faults(SeededRules[FaultRuleSpec, FaultRule]):
+    rule_type = FaultRule
+    prefix = "flt"
+
+    def __init__(self, seed: int = 0) -> None:
+        super().__init__(seed)
+        self._header_positions: dict[str, int] = {}
+
+    def clear(self) -> None:
+        super().clear()
+        self._header_positions.clear()
 
     def decide(self, facts: RequestFacts, header: str | None = None) -> AnyEffect | None:
         """The effect to apply to this request, if any. Header sequences win over rules."""
@@ -218,7 +238,7 @@ class Faults:
             if rule.sequence is not None:
                 position = rule.matched - 1
                 effect = step_effect(rule.sequence[position]) if position < len(rule.sequence) else None
-            elif rule.probability >= 1.0 or self._random.random() < rule.probability:
+            elif rule.probability >= 1.0 or self.random.random() < rule.probability:
                 effect = rule.effect
             else:
                 effect = None
@@ -230,13 +250,13 @@ class Faults:
     def record_fault(self, effect: RecordErrorEffect) -> RecordFault:
         """This request's per-record decisions, seeded from the rules' generator."""
         message = effect.message or RECORD_ERROR_MESSAGES.get(effect.error_code, "Injected record error.")
-        return RecordFault(effect.error_code, message, effect.probability, self._random.getrandbits(64))
+        return RecordFault(effect.error_code, message, effect.probability, self.random.getrandbits(64))
 
     def latency_seconds(self, effect: LatencyEffect) -> float:
         if effect.fixed_ms is not None:
             return effect.fixed_ms / 1000.0
         assert effect.median_ms is not None
-        sample = self._random.lognormvariate(0.0, effect.sigma) * effect.median_ms
+        sample = self.random.lognormvariate(0.0, effect.sigma) * effect.median_ms
         return min(sample, MAX_LATENCY_MS) / 1000.0
 
 

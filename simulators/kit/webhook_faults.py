@@ -17,13 +17,13 @@ endpoint id, fires with a probability drawn from the seeded generator, at most `
 from __future__ import annotations
 
 import fnmatch
-import random
 from datetime import timedelta
 from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, field_validator
 
 from contracts.models import JsonInt, StrictModel, StrictVariant
+from simulators.kit.faults import SeededRules
 
 #: A reorder buffer is released at the latest this long (virtual clock) after its first delivery.
 REORDER_MAX_HOLD = timedelta(seconds=60)
@@ -77,36 +77,11 @@ class WebhookFaultRule(WebhookFaultSpec):
     fired: int = 0
 
 
-class WebhookFaults:
+class WebhookFaults(SeededRules[WebhookFaultSpec, WebhookFaultRule]):
     """The outbox's rules and its seeded generator (decisions and reorder shuffles)."""
 
-    def __init__(self, seed: int = 0) -> None:
-        self._seed = seed
-        self.random = random.Random(seed)
-        self._rules: dict[str, WebhookFaultRule] = {}
-        self._next_id = 1
-
-    def reset(self, seed: int | None = None) -> None:
-        if seed is not None:
-            self._seed = seed
-        self.random = random.Random(self._seed)
-        self._rules.clear()
-        self._next_id = 1
-
-    def add(self, spec: WebhookFaultSpec) -> WebhookFaultRule:
-        rule = WebhookFaultRule(id=f"wflt_{self._next_id:06d}", **spec.model_dump(exclude_none=True))
-        self._next_id += 1
-        self._rules[rule.id] = rule
-        return rule
-
-    def remove(self, rule_id: str) -> bool:
-        return self._rules.pop(rule_id, None) is not None
-
-    def clear(self) -> None:
-        self._rules.clear()
-
-    def rules(self) -> list[WebhookFaultRule]:
-        return list(self._rules.values())
+    rule_type = WebhookFaultRule
+    prefix = "wflt"
 
     def decide(self, event_type: str, endpoint_id: str) -> tuple[WebhookFaultRule, OutboundEffect] | None:
         """The first rule that matches and fires for this attempt, with its effect."""

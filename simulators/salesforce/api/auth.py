@@ -19,6 +19,7 @@ from simulators.salesforce.api.core import NEWEST_VERSION, resolve_version, vers
 from simulators.salesforce.api.routes import STATE, authenticate, base_url
 from simulators.salesforce.errors import OAuthError, SoapFault
 from simulators.salesforce.models.orgs import Org, Session, UserCreds, token_signature
+from simulators.salesforce.models.state import SalesforceState
 from simulators.salesforce.models.values import format_datetime
 
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -225,6 +226,48 @@ def _parse_login(body: bytes) -> tuple[str, str, str | None]:
     return values["username"], values["password"], organization
 
 
+SOAP_ENVELOPE = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
+    'xmlns="urn:partner.soap.sforce.com" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+    "<soapenv:Body>{body}</soapenv:Body></soapenv:Envelope>"
+)
+
+
+def soap_user_info(state: SalesforceState, org: Org, user_id: str) -> str:
+    """The partner API's ``GetUserInfoResult`` fields (``login()``'s ``userInfo`` and
+    ``getUserInfo()``), as XML elements."""
+    row = org.store.row(user_id)
+    assert row is not None  # a session always belongs to a seeded user
+    values: dict[str, str | None] = {
+        "accessibilityMode": "false",
+        "currencySymbol": "$",
+        "orgAttachmentFileSizeLimit": "5242880",
+        "orgDefaultCurrencyIsoCode": "USD",
+        "orgDisallowHtmlAttachments": "false",
+        "orgHasPersonAccounts": "false",
+        "organizationId": org.id,
+        "organizationMultiCurrency": "false",
+        "organizationName": org.name,
+        "profileId": "00e000000000000AAA",
+        "roleId": None,
+        "sessionSecondsValid": str(int(state.session_timeout.total_seconds())),
+        "userDefaultCurrencyIsoCode": None,
+        "userEmail": row["Email"],
+        "userFullName": row["Name"],
+        "userId": user_id,
+        "userLanguage": row["LanguageLocaleKey"],
+        "userLocale": row["LocaleSidKey"],
+        "userName": row["Username"],
+        "userTimeZone": row["TimeZoneSidKey"],
+        "userType": "Standard",
+        "userUiSkin": "Theme3",
+    }
+    return "".join(
+        f'<{k} xsi:nil="true"/>' if v is None else f"<{k}>{escape(str(v))}</{k}>" for k, v in values.items()
+    )
+
+
 async def soap_login(request: web.Request) -> web.Response:
     state = request.app[STATE]
     segment = request.match_info["version"]
@@ -246,49 +289,16 @@ async def soap_login(request: web.Request) -> web.Response:
         ) from None
     session = state.orgs.open_session(org, creds, None)
     instance = base_url(request)
-    row = org.store.row(creds.user_id)
-    assert row is not None
-    user_info = {
-        "accessibilityMode": "false",
-        "currencySymbol": "$",
-        "orgAttachmentFileSizeLimit": "5242880",
-        "orgDefaultCurrencyIsoCode": "USD",
-        "orgDisallowHtmlAttachments": "false",
-        "orgHasPersonAccounts": "false",
-        "organizationId": org.id,
-        "organizationMultiCurrency": "false",
-        "organizationName": org.name,
-        "profileId": "00e000000000000AAA",
-        "roleId": None,
-        "sessionSecondsValid": str(int(state.session_timeout.total_seconds())),
-        "userDefaultCurrencyIsoCode": None,
-        "userEmail": row["Email"],
-        "userFullName": row["Name"],
-        "userId": creds.user_id,
-        "userLanguage": row["LanguageLocaleKey"],
-        "userLocale": row["LocaleSidKey"],
-        "userName": row["Username"],
-        "userTimeZone": row["TimeZoneSidKey"],
-        "userType": "Standard",
-        "userUiSkin": "Theme3",
-    }
-    info = "".join(
-        f'<{k} xsi:nil="true"/>' if v is None else f"<{k}>{escape(str(v))}</{k}>"
-        for k, v in user_info.items()
-    )
-    xml = (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
-        'xmlns="urn:partner.soap.sforce.com" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
-        "<soapenv:Body><loginResponse><result>"
+    xml = SOAP_ENVELOPE.format(
+        body="<loginResponse><result>"
         f"<metadataServerUrl>{instance}/services/Soap/m/{segment}/{org.id}</metadataServerUrl>"
         "<passwordExpired>false</passwordExpired>"
         f"<sandbox>{'true' if org.spec.is_sandbox else 'false'}</sandbox>"
         f"<serverUrl>{instance}/services/Soap/u/{segment}/{org.id}</serverUrl>"
         f"<sessionId>{escape(session.token)}</sessionId>"
         f"<userId>{creds.user_id}</userId>"
-        f"<userInfo>{info}</userInfo>"
-        "</result></loginResponse></soapenv:Body></soapenv:Envelope>"
+        f"<userInfo>{soap_user_info(state, org, creds.user_id)}</userInfo>"
+        "</result></loginResponse>"
     )
     return web.Response(text=xml, content_type="text/xml", charset="UTF-8")
 

@@ -13,24 +13,17 @@ from __future__ import annotations
 
 import re
 from xml.etree import ElementTree
-from xml.sax.saxutils import escape
 
 from aiohttp import web
 
 from simulators.kit.pipeline import CONTEXT
-from simulators.salesforce.api.auth import soap_login
+from simulators.salesforce.api.auth import SOAP_ENVELOPE, soap_login, soap_user_info
 from simulators.salesforce.api.routes import STATE
 from simulators.salesforce.catalogue import SalesforceError, SoapFault
 from simulators.salesforce.models.orgs import Session
 
 PARTNER_NS = "urn:partner.soap.sforce.com"
 _NS = re.compile(r"^\{([^}]*)\}(.*)$")
-_ENVELOPE = (
-    '<?xml version="1.0" encoding="UTF-8"?>'
-    '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
-    'xmlns="urn:partner.soap.sforce.com" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
-    "<soapenv:Body>{body}</soapenv:Body></soapenv:Envelope>"
-)
 
 
 def _split(tag: str) -> tuple[str, str]:
@@ -56,41 +49,11 @@ def _operation(body: bytes) -> tuple[str, str, str | None]:
 
 
 def _respond(body: str) -> web.Response:
-    return web.Response(text=_ENVELOPE.format(body=body), content_type="text/xml", charset="UTF-8")
+    return web.Response(text=SOAP_ENVELOPE.format(body=body), content_type="text/xml", charset="UTF-8")
 
 
 def _user_info(request: web.Request, session: Session) -> str:
-    state = request.app[STATE]
-    org = session.org
-    row = org.store.row(session.user_id)
-    assert row is not None  # a session always belongs to a seeded user
-    values: dict[str, str | None] = {
-        "accessibilityMode": "false",
-        "currencySymbol": "$",
-        "orgAttachmentFileSizeLimit": "5242880",
-        "orgDefaultCurrencyIsoCode": "USD",
-        "orgDisallowHtmlAttachments": "false",
-        "orgHasPersonAccounts": "false",
-        "organizationId": org.id,
-        "organizationMultiCurrency": "false",
-        "organizationName": org.name,
-        "profileId": "00e000000000000AAA",
-        "roleId": None,
-        "sessionSecondsValid": str(int(state.session_timeout.total_seconds())),
-        "userDefaultCurrencyIsoCode": None,
-        "userEmail": row["Email"],
-        "userFullName": row["Name"],
-        "userId": session.user_id,
-        "userLanguage": row["LanguageLocaleKey"],
-        "userLocale": row["LocaleSidKey"],
-        "userName": row["Username"],
-        "userTimeZone": row["TimeZoneSidKey"],
-        "userType": "Standard",
-        "userUiSkin": "Theme3",
-    }
-    return "".join(
-        f'<{k} xsi:nil="true"/>' if v is None else f"<{k}>{escape(v)}</{k}>" for k, v in values.items()
-    )
+    return soap_user_info(request.app[STATE], session.org, session.user_id)
 
 
 async def soap_endpoint(request: web.Request) -> web.Response:
