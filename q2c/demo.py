@@ -85,6 +85,8 @@ async def settle(system: System) -> None:
 
 
 async def run(*, seed: int, accounts: int, console: Console, state_dir: Path) -> DemoResult:
+    # Over 80 lines on purpose: the demo's script read top to bottom, one step per progress line,
+    # then the figures it measured; each step is a call into the scenario or the core's API.
     result = DemoResult()
     started = time.perf_counter()
     options = SystemOptions(
