@@ -76,6 +76,9 @@ KNOWN_FUNCTIONS = AGGREGATE_FUNCTIONS | DATE_FUNCTIONS | PASS_THROUGH_FUNCTIONS
 
 _COMPARISON_OPERATORS = frozenset({"=", "!=", "<", "<=", ">", ">="})
 _WITH_FILTERS = frozenset({"SECURITY_ENFORCED", "USER_MODE", "SYSTEM_MODE"})
+# Grammar words that are also names of standard objects and relationships (Order, Group): a real
+# org reads them as names wherever a name is expected and BY does not follow.
+_NAME_KEYWORDS = frozenset({"ORDER", "GROUP"})
 _AFTER_FROM = ("USING", "WHERE", "WITH", "GROUP", "HAVING", "ORDER", "LIMIT", "OFFSET", "FOR", "UPDATE")
 
 
@@ -125,6 +128,13 @@ class _Parser:
         if token.kind is not TokenKind.IDENT or token.value in RESERVED:
             raise self.unexpected()
         return self.advance()
+
+    def name(self) -> Token:
+        """An object, relationship or field name: an identifier, or Order/Group used as one."""
+        token = self.peek()
+        if token.kind is TokenKind.IDENT and token.value in _NAME_KEYWORDS and not self.at("BY", ahead=1):
+            return self.advance()
+        return self.identifier()
 
     def unexpected(self, token: Token | None = None) -> SalesforceError:
         token = token or self.peek()
@@ -207,11 +217,11 @@ class _Parser:
         return int(token.text)
 
     def from_clause(self) -> FromClause:
-        first = self.identifier()
+        first = self.name()
         parts = [first.text]
         while self.peek().kind is TokenKind.DOT:
             self.advance()
-            parts.append(self.identifier().text)
+            parts.append(self.name().text)
         alias = None
         if self.peek().kind is TokenKind.IDENT and self.peek().value not in RESERVED:
             alias_token = self.advance()
@@ -281,11 +291,11 @@ class _Parser:
     # --- operands ---------------------------------------------------------------------------
 
     def path(self) -> FieldPath:
-        first = self.identifier()
+        first = self.name()
         parts = [first.text]
         while self.peek().kind is TokenKind.DOT:
             self.advance()
-            parts.append(self.identifier().text)
+            parts.append(self.name().text)
         return FieldPath(tuple(parts), first.position)
 
     def operand(self) -> Operand:

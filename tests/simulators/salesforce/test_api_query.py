@@ -100,3 +100,25 @@ async def test_shapes_parent_and_child_paths(sf: SfClient) -> None:
     assert rows[0]["Contacts"]["done"] is True
     assert rows[0]["Contacts"]["totalSize"] >= 1
     assert rows[0]["attributes"]["url"].startswith("/services/data/v62.0/")
+
+
+async def test_order_and_group_are_names_where_a_name_is_expected(sf: SfClient) -> None:
+    """``Order`` is a standard object and a relationship (OrderItem.Order) as well as a keyword:
+    a real org accepts it wherever a name is expected and BY does not follow."""
+    orders = await sf.json("GET", f"/query?q={q('SELECT Id, Status FROM Order ORDER BY Id')}", 200)
+    assert orders["totalSize"] == 10  # the seeded org's orders
+    assert all(r["attributes"]["type"] == "Order" for r in orders["records"])
+    assert [r["Id"] for r in orders["records"]] == sorted(r["Id"] for r in orders["records"])
+    items = await sf.json(
+        "GET",
+        f"/query?q={q('SELECT Id, Order.Status FROM OrderItem WHERE Order.Status != null LIMIT 3')}",
+        200,
+    )
+    assert len(items["records"]) == 3
+    assert all(r["Order"]["attributes"]["type"] == "Order" for r in items["records"])
+    counted = await sf.json("GET", f"/query?q={q('SELECT COUNT() FROM Order')}", 200)
+    assert counted["totalSize"] == 10
+    # BY still makes ORDER the keyword: a FROM without an object is an error, as before.
+    body = await sf.json("GET", f"/query?q={q('SELECT Id FROM ORDER BY Id')}", 400)
+    assert body[0]["errorCode"] == "MALFORMED_QUERY"
+    assert "unexpected token: 'ORDER'" in body[0]["message"]
