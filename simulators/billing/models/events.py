@@ -17,33 +17,13 @@ import copy
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, get_args
 
+from contracts.generated import billing_models as wire
 from simulators.kit.ids import IdFactory
 
-EVENT_TYPES: tuple[str, ...] = (
-    "account.created",
-    "account.updated",
-    "account.linked",
-    "account.summary_changed",
-    "order.completed",
-    "order.failed",
-    "order.pending_approval",
-    "service.activated",
-    "service.changed",
-    "service.renewed",
-    "service.cancelled",
-    "service.replaced",
-    "bill_run.completed",
-    "invoice.posted",
-    "invoice.paid",
-    "invoice.past_due",
-    "invoice.voided",
-    "payment.succeeded",
-    "payment.failed",
-    "payment.reversed",
-    "product.updated",
-)
+# The contract's event types, read from the model generated from it (one definition).
+EVENT_TYPES: tuple[str, ...] = get_args(wire.Event.model_fields["type"].annotation)
 
 
 @dataclass(frozen=True, slots=True)
