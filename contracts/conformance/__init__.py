@@ -7,9 +7,12 @@ It measures a running adapter against the billing adapter contract in three stag
   ``rate_limit.py``);
 - ``webhooks``: the harness's own listener receives the adapter's events (``webhooks.py``).
 
-It reports a score (applicable checks passed) and a conformance index (documented responses
-exercised) on the console, as JUnit XML and as a self-contained HTML page, and fails only on
-failures a committed baseline does not record. Entry point: ``runner.verify_main``.
+then certifies the adapter per conformance level (``levels.py``: the levels and capabilities the
+contract's ``x-q2c-conformance`` section defines). It reports the verdict and conformance index
+per level, a score (applicable checks passed, each root failure counted once) and the overall
+index (documented responses exercised) on the console, as JSON, as JUnit XML and as a
+self-contained HTML page, and fails on failures a committed baseline does not record (and on
+levels ``--require-level`` names that are not certified). Entry point: ``runner.verify_main``.
 """
 
 from contracts.conformance.runner import VerifyOptions, verify_main

@@ -1,7 +1,12 @@
 """A small framework for the scripted checks: each check is a named coroutine that either
 returns (passed) or raises ``CheckFailed`` with the expected and actual values and the exchange
-that shows it. Checks may need facts an earlier check established (the account, the service...);
-when that check failed, the dependent ones fail as blocked, never silently pass.
+that shows it. Checks may need facts an earlier check established (the account, the service...).
+Each check names the facts it ``provides``, so the dependencies are explicit: when the provider
+failed, the dependent ones fail *caused by* it (the report points at that root and the score
+counts it once); when the provider was not applicable, they are not applicable, naming why.
+
+A check gated by a capability the adapter claims (``capability``) that meets a 422
+``unsupported_operation`` fails naming the capability: a claim is a promise.
 
 The expectation helpers validate every answer against the contract: a documented status, the
 documented media type, and a body matching the response schema.
@@ -18,7 +23,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from contracts.conformance.client import TargetClient
-from contracts.conformance.results import CheckResult, Exchange, Stage, Status, curl
+from contracts.conformance.levels import Conformance
+from contracts.conformance.results import UNSUPPORTED, CheckResult, Exchange, Stage, Status, curl, refused
 from contracts.conformance.spec import Contract, schema_errors
 
 M = TypeVar("M", bound=BaseModel)
@@ -76,6 +82,12 @@ class CheckSpec:
     applies: Applicability | None = None
     #: The request that reproduces a failure raised without one (default: the check's last request).
     reproduce: Reproduction | None = None
+    #: The facts this check establishes for later ones (the declared dependency graph).
+    provides: tuple[str, ...] = ()
+    #: The conformance level the check belongs to (``x-q2c-conformance``).
+    level: str = "core"
+    #: The capability that gates the check (named when a claimed one is refused).
+    capability: str | None = None
 
 
 def check(
@@ -86,58 +98,120 @@ def check(
     needs: tuple[str, ...] = (),
     applies: Applicability | None = None,
     reproduce: Reproduction | None = None,
+    provides: tuple[str, ...] = (),
+    level: str = "core",
+    capability: str | None = None,
 ) -> Callable[[CheckFn], CheckSpec]:
     def wrap(fn: CheckFn) -> CheckSpec:
-        return CheckSpec(id, title, fn, operations, needs, applies, reproduce)
+        return CheckSpec(id, title, fn, operations, needs, applies, reproduce, provides, level, capability)
 
     return wrap
 
 
-async def run_checks(specs: list[CheckSpec], ctx: Context, stage: Stage) -> list[CheckResult]:
+async def run_checks(
+    specs: list[CheckSpec], ctx: Context, stage: Stage, earlier: list[CheckResult] | None = None
+) -> list[CheckResult]:
+    """Run ``specs`` in order; ``earlier``: results of a previous stage whose facts ``ctx`` holds."""
     results: list[CheckResult] = []
-    providers: dict[str, str] = {}
-    by_id: dict[str, CheckResult] = {}
+    by_id: dict[str, CheckResult] = {r.id: r for r in earlier or []}
+    providers = {fact: spec.id for spec in specs for fact in spec.provides}
     for spec in specs:
-        base = CheckResult(spec.id, stage, spec.title, Status.PASSED, operations=spec.operations)
+        base = CheckResult(
+            spec.id,
+            stage,
+            spec.title,
+            Status.PASSED,
+            operations=spec.operations,
+            level=spec.level,
+            capability=spec.capability,
+        )
         reason = spec.applies(ctx.capabilities) if spec.applies else None
         missing = [need for need in spec.needs if need not in ctx.facts]
         if reason is not None:
             base.status = Status.NOT_APPLICABLE
             base.detail = reason
         elif missing:
-            base.status = Status.FAILED
-            base.expected = f"the facts {', '.join(missing)} from earlier checks"
-            blockers = sorted({providers.get(need, "an earlier check") for need in missing})
-            base.actual = f"blocked: {', '.join(blockers)} did not establish them"
-            base.reproduce = next(
-                (by_id[b].reproduce for b in blockers if b in by_id and by_id[b].reproduce), ""
-            )
+            _unmet(base, missing, providers, by_id)
         else:
-            before = set(ctx.facts)
-            sent = len(ctx.client.exchanges)
-            try:
-                await spec.run(ctx)
-            except CheckFailed as failure:
-                if failure.exchange is None:
-                    failure.exchange = _reproduction(spec, ctx, sent)
-                _fail(base, failure, ctx.client.token)
-            except NotApplicable as reason_found:
-                base.status = Status.NOT_APPLICABLE
-                base.detail = str(reason_found)
-            except Exception as exc:  # a malformed answer must fail the check, not the run
-                base.status = Status.FAILED
-                base.expected = "an answer the check can read"
-                base.actual = f"{type(exc).__name__}: {exc}"
-                base.detail = "".join(traceback.format_exception_only(exc)).strip()
-                last = _reproduction(spec, ctx, sent)
-                if last is not None:
-                    base.reproduce = curl(last, ctx.client.token)
-                    base.detail += f"\nlast answer: {last.summary()}"
-            for name in set(ctx.facts) - before:
-                providers[name] = spec.id
+            await _run_one(spec, ctx, base)
         results.append(base)
         by_id[spec.id] = base
     return results
+
+
+def _unmet(
+    base: CheckResult, missing: list[str], providers: dict[str, str], by_id: dict[str, CheckResult]
+) -> None:
+    """A check whose facts were not established: not applicable when their provider was, else
+    failed caused by the provider's root failure (never a cascade of unexplained failures)."""
+    sources = [(need, by_id.get(providers.get(need, ""))) for need in missing]
+    skipped = [
+        (need, src) for need, src in sources if src is not None and src.status is Status.NOT_APPLICABLE
+    ]
+    if skipped and len(skipped) == len(sources):
+        need, src = skipped[0]
+        assert src is not None
+        base.status = Status.NOT_APPLICABLE
+        base.detail = f"needs {need} from {src.id}, which is not applicable: {src.detail}"
+        return
+    failed = [(need, src) for need, src in sources if src is not None and src.status is Status.FAILED]
+    base.status = Status.FAILED
+    base.expected = (
+        f"the facts {', '.join(missing)} from {', '.join(sorted({providers.get(n, '?') for n in missing}))}"
+    )
+    if failed:
+        need, src = failed[0]
+        assert src is not None
+        base.caused_by = src.caused_by or src.id
+        base.actual = (
+            f"not checked: {src.id} failed, so {need} was not established "
+            f"(root failure {base.caused_by}: {by_id[base.caused_by].actual if base.caused_by in by_id else src.actual})"
+        )
+        base.reproduce = src.reproduce
+    else:
+        # The provider passed yet set no fact, or no check provides it: a harness defect, said so.
+        base.actual = f"not checked: nothing established {', '.join(missing)}"
+
+
+async def _run_one(spec: CheckSpec, ctx: Context, base: CheckResult) -> None:
+    sent = len(ctx.client.exchanges)
+    try:
+        await spec.run(ctx)
+    except CheckFailed as failure:
+        if failure.exchange is None:
+            failure.exchange = _reproduction(spec, ctx, sent)
+        _fail(base, failure, ctx.client.token)
+        _name_refused_claim(spec, ctx, base, failure.exchange)
+    except NotApplicable as reason_found:
+        base.status = Status.NOT_APPLICABLE
+        base.detail = str(reason_found)
+    except Exception as exc:  # a malformed answer must fail the check, not the run
+        base.status = Status.FAILED
+        base.expected = "an answer the check can read"
+        base.actual = f"{type(exc).__name__}: {exc}"
+        base.detail = "".join(traceback.format_exception_only(exc)).strip()
+        last = _reproduction(spec, ctx, sent)
+        if last is not None:
+            base.reproduce = curl(last, ctx.client.token)
+            base.detail += f"\nlast answer: {last.summary()}"
+
+
+def _name_refused_claim(spec: CheckSpec, ctx: Context, base: CheckResult, exchange: Exchange | None) -> None:
+    """A 422 unsupported_operation on a claimed capability: the failure names the claim."""
+    if exchange is None or not refused(exchange):
+        return
+    if exchange.request_headers.get("Authorization") != f"Bearer {ctx.client.token}":
+        return  # a probe without the key (auth.enforced) claims nothing
+    operation = exchange.operation_id or f"{exchange.method} {exchange.url}"
+    conformance = Conformance.of(ctx.contract)
+    # The capability that gates the refused operation names the broken claim; else the check's.
+    gates = [g.name for g in conformance.gates if operation in g.operations]
+    capability = spec.capability if spec.capability in gates else next(iter(gates), spec.capability)
+    if capability is not None:
+        claim = f"capabilities.{capability} is {ctx.capabilities.get(capability)!r} (claimed)"
+    else:
+        claim = f"level {spec.level} is claimed"
+    base.actual = f"{claim} but {operation} answered 422 {UNSUPPORTED}: {base.actual}"
 
 
 def _reproduction(spec: CheckSpec, ctx: Context, sent: int) -> Exchange | None:
@@ -156,6 +230,9 @@ def _fail(result: CheckResult, failure: CheckFailed, token: str) -> None:
     result.detail = failure.detail
     if failure.exchange is not None:
         result.reproduce = curl(failure.exchange, token)
+        failing = failure.exchange.operation_id
+        if failing is not None:  # the failure card names the operation that failed first
+            result.operations = (failing, *(op for op in result.operations if op != failing))
 
 
 # -- expectations ---------------------------------------------------------------------------------
@@ -250,7 +327,7 @@ def expect_problem(ctx: Context, exchange: Exchange, status: int, codes: set[str
         body = body_json(exchange)
     if not isinstance(body, dict) or body.get("code") not in wanted:
         code = body.get("code") if isinstance(body, dict) else None
-        raise CheckFailed(f"code {shown}", f"code {code!r}: {exchange.text(300)}", exchange)
+        raise CheckFailed(f"code {shown}", f"code {code!r}: {exchange.text()}", exchange)
     if body.get("status") != status:
         raise CheckFailed(f"problem status {status}", f"status {body.get('status')!r}", exchange)
     return body

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 
-from contracts.conformance.results import Coverage, Exchange
+from contracts.conformance.results import Coverage, Exchange, curl, refused
 from contracts.conformance.spec import Contract
 
 USER_AGENT = "q2c-verify/1"
@@ -95,7 +95,12 @@ class TargetClient:
             exchange = await self._send(method, url, sent, body)
             exchange.operation_id = operation.operation_id if operation else None
             self.exchanges.append(exchange)
-            self.coverage.add(exchange.operation_id, exchange.status)
+            if auth == "token":
+                # A probe without the key (auth.enforced) reaches no operation's behaviour: it
+                # counts for neither the index nor the operations exercised.
+                self.coverage.add(exchange.operation_id, exchange.status)
+                if exchange.operation_id is not None and refused(exchange):
+                    self.coverage.refused.setdefault(exchange.operation_id, curl(exchange, self.token))
             if exchange.status != 429 or not retry_429 or attempt >= MAX_429_RETRIES:
                 return exchange
             attempt += 1

@@ -141,6 +141,7 @@ def _pick_product(products: list[wire.Product], currency: str) -> tuple[wire.Pro
     "reference.catalog",
     "Reference data lists (bill cycles, categories, currencies, products) walk and match the contract",
     operations=("listBillCycles", "listAccountCategories", "listCurrencies", "listProducts"),
+    provides=("fixtures",),
 )
 async def load_fixtures(ctx: Context) -> None:
     wanted = set(ctx.capabilities.get("currencies") or [])

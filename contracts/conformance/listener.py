@@ -43,6 +43,8 @@ class Delivery:
     body: bytes
     answered: int
     payload: Any = None
+    #: The address the delivery came from (diagnostics: which host reached the listener).
+    remote: str | None = None
 
     def header(self, name: str) -> str | None:
         lowered = name.lower()
@@ -111,7 +113,9 @@ class Listener:
                 status = 500
             elif probe.first is not None and fingerprint(payload) == probe.first.fingerprint:
                 status = 200
-        delivery = Delivery(len(self.deliveries), time.time(), dict(request.headers), body, status, payload)
+        delivery = Delivery(
+            len(self.deliveries), time.time(), dict(request.headers), body, status, payload, request.remote
+        )
         if probe is not None and status == 500:
             probe.first = delivery
         elif (

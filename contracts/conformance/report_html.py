@@ -52,17 +52,61 @@ def _card(id_: str, title: str, figure: str, tone: str, note: str, **data: Any) 
     )
 
 
-def _failure(check: CheckResult) -> str:
+def _failure(check: CheckResult, contract: Contract) -> str:
     known = " known" if check.known else ""
     label = " (known: in the baseline)" if check.known else ""
     reproduce = f'<pre class="curl"><code>{escape(check.reproduce)}</code></pre>' if check.reproduce else ""
     detail = f'<pre class="detail">{escape(check.detail)}</pre>' if check.detail else ""
+    where = "".join(
+        f'<dd class="operation">{escape(w)}</dd>' for w in contract.where(check.operations, check.stage.value)
+    )
+    caused = (
+        f'<dt>Caused by</dt><dd class="caused-by"><a href="#failure-{escape(check.caused_by)}">'
+        f"{escape(check.caused_by)}</a> (the root failure, counted once)</dd>"
+        if check.caused_by
+        else ""
+    )
     return (
         f'<article class="failure{known}" id="failure-{escape(check.id)}" data-check="{escape(check.id)}" '
-        f'data-stage="{check.stage.value}" data-known="{str(check.known).lower()}">'
+        f'data-stage="{check.stage.value}" data-known="{str(check.known).lower()}" '
+        f'data-level="{escape(check.level or "")}" data-caused-by="{escape(check.caused_by or "")}">'
         f"<h3>{escape(check.id)}{label}</h3><p>{escape(check.title)}</p>"
-        f'<dl><dt>Expected</dt><dd class="expected">{escape(check.expected)}</dd>'
+        f'<dl><dt>Level</dt><dd class="level">{escape(check.level or "")}</dd>'
+        + (f"<dt>Operation</dt>{where}" if where else "")
+        + caused
+        + f'<dt>Expected</dt><dd class="expected">{escape(check.expected)}</dd>'
         f'<dt>Actual</dt><dd class="actual">{escape(check.actual)}</dd></dl>{reproduce}{detail}</article>'
+    )
+
+
+def _levels(report: RunReport) -> str:
+    rows = []
+    for level in report.levels:
+        verdict = (
+            "certified" if level["certified"] else ("not certified" if level["claimed"] else "not claimed")
+        )
+        index = level["index"]
+        tone = "good" if level["certified"] else ("bad" if level["claimed"] else "meh")
+        checks = level["checks"]
+        rows.append(
+            f'<tr data-level="{escape(level["level"])}" data-claimed="{str(level["claimed"]).lower()}" '
+            f'data-certified="{str(level["certified"]).lower()}" data-index="{index.get("share", 0):.6f}">'
+            f"<td><code>{escape(level['level'])}</code> {escape(level['title'])}</td>"
+            f'<td class="{tone}">{verdict}</td>'
+            f"<td>{_pct(index.get('share', 0))} ({index.get('exercised', 0)}/{index.get('total', 0)})</td>"
+            f"<td>{checks['passed']} passed, {checks['failed']} failed, {checks['not_applicable']} n/a</td>"
+            f"<td>{escape('; '.join(level['reasons']))}"
+            + (
+                f"<br>unsupported: {escape(', '.join(level['unsupported_operations']))}"
+                if level["unsupported_operations"]
+                else ""
+            )
+            + "</td></tr>"
+        )
+    return (
+        '<section id="levels"><h2>Certification per conformance level</h2>'
+        '<table id="levels-table"><thead><tr><th>level</th><th>verdict</th><th>conformance index</th>'
+        f"<th>checks</th><th>why</th></tr></thead><tbody>{''.join(rows)}</tbody></table></section>"
     )
 
 
@@ -120,10 +164,10 @@ def html_report(report: RunReport, contract: Contract) -> str:
                 "Score",
                 _pct(report.score),
                 _tone(report.score),
-                f"{passed} of {passed + failed} applicable checks passed",
+                f"{passed} of {report.applicable} applicable checks passed (each root failure once)",
                 value=f"{report.score:.6f}",
                 passed=passed,
-                applicable=passed + failed,
+                applicable=report.applicable,
             ),
             _card(
                 "index",
@@ -159,10 +203,12 @@ def html_report(report: RunReport, contract: Contract) -> str:
             ),
         ]
     )
-    failures = "".join(_failure(c) for c in report.failures) or '<p id="no-failures">No failures.</p>'
+    failures = (
+        "".join(_failure(c, contract) for c in report.failures) or '<p id="no-failures">No failures.</p>'
+    )
     stages = "".join(
         _checks_table([c for c in report.checks if c.stage is stage], stage)
-        for stage in report.stages
+        for stage in (*report.stages, Stage.CERTIFICATION)
         if any(c.stage is stage for c in report.checks)
     )
     fixed = ""
@@ -194,6 +240,7 @@ started {escape(report.started_at.strftime("%Y-%m-%d %H:%M:%S UTC"))} ·
 </header>
 <main>
 <section id="summary"><div class="cards">{cards}</div></section>
+{_levels(report)}
 <section id="failures" data-count="{failed}"><h2>Failures ({failed})</h2>{failures}</section>
 {fixed}
 <section id="checks"><h2>All checks</h2>{stages}</section>

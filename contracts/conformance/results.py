@@ -2,12 +2,14 @@
 contract coverage they add up to.
 
 - A *check* is one named rule (``accounts.create``, ``webhooks.signature``,
-  ``fuzz.createAccount.response_schema_conformance``). It passes, fails, or is not applicable
-  (the adapter declares the capability unsupported); a failure carries the expected and actual
-  values and a curl command that reproduces it.
+  ``fuzz.createAccount.response_schema_conformance``) of one conformance level. It passes, fails,
+  or is not applicable (the adapter declares the capability unsupported); a failure carries the
+  expected and actual values and a curl command that reproduces it. A failure caused by another
+  (a fact it needed was not established) names that *root* in ``caused_by``.
 - The *conformance index* is the share of the contract's documented responses (operation x
-  status) the run exercised; the operation share is reported beside it.
-- The *score* is the share of applicable checks that passed.
+  status) the run exercised with the API key; the operation share is reported beside it.
+- The *score* is the share of applicable checks that passed, each root failure counted once
+  (the failures it caused are reported, not scored).
 """
 
 from __future__ import annotations
@@ -23,7 +25,10 @@ from typing import Any
 from contracts.conformance.spec import Contract
 
 TOKEN_PLACEHOLDER = "$Q2C_VERIFY_TOKEN"
-_SHOWN_REQUEST_HEADERS = ("authorization", "content-type", "idempotency-key", "if-match", "x-q2c-client")
+#: Headers a reproduction leaves out: the transport's own, which curl sets itself.
+_TRANSPORT_HEADERS = frozenset(
+    {"host", "content-length", "accept-encoding", "connection", "user-agent", "transfer-encoding"}
+)
 
 
 class Status(StrEnum):
@@ -36,6 +41,12 @@ class Stage(StrEnum):
     FUZZ = "fuzz"
     SCENARIOS = "scenarios"
     WEBHOOKS = "webhooks"
+    #: The per-level checks computed from every stage that ran (never selected with --only).
+    CERTIFICATION = "certification"
+
+
+#: The stages ``--only``/``--skip`` select.
+RUN_STAGES = (Stage.FUZZ, Stage.SCENARIOS, Stage.WEBHOOKS)
 
 
 @dataclass
@@ -60,24 +71,42 @@ class Exchange:
     def media_type(self) -> str:
         return (self.header("Content-Type") or "").split(";", 1)[0].strip().lower()
 
-    def text(self, limit: int = 600) -> str:
-        body = self.response_body.decode("utf-8", errors="replace")
-        return body if len(body) <= limit else body[:limit] + "..."
+    def text(self) -> str:
+        """The whole body: the report never cuts a value (the console shortens its own lines)."""
+        return self.response_body.decode("utf-8", errors="replace")
 
     def summary(self) -> str:
         if self.status == 0:
             return f"{self.method} {self.url}: no answer ({self.error})"
-        body = self.text(300)
+        body = self.text()
         return f"{self.status} {self.media_type or '(no content type)'}" + (f" {body}" if body else "")
 
 
+UNSUPPORTED = "unsupported_operation"
+
+
+def refused(exchange: Exchange) -> bool:
+    """A 422 ``unsupported_operation`` answer: the adapter says it does not do this."""
+    if exchange.status != 422:
+        return False
+    try:
+        body = json.loads(exchange.response_body)
+    except ValueError:
+        return False
+    return isinstance(body, dict) and body.get("code") == UNSUPPORTED
+
+
 def curl(exchange: Exchange, token: str | None = None) -> str:
-    """A shell command that sends the same request; the API key becomes ``$Q2C_VERIFY_TOKEN``."""
+    """A shell command that sends the same request with every header that matters (the
+    Idempotency-Key included, or an idempotency failure would not reproduce); the API key
+    becomes ``$Q2C_VERIFY_TOKEN``, so the command can be shared."""
     parts = ["curl", "-sS", "-i", "-X", exchange.method]
     for name, value in exchange.request_headers.items():
-        if name.lower() not in _SHOWN_REQUEST_HEADERS:
+        if name.lower() in _TRANSPORT_HEADERS:
             continue
-        if token and name.lower() == "authorization" and value == f"Bearer {token}":
+        if name.lower() == "authorization" and (
+            (token and value == f"Bearer {token}") or value == "[Filtered]"
+        ):
             parts += ["-H", f"Authorization: Bearer {TOKEN_PLACEHOLDER}"]
             continue
         parts += ["-H", f"{name}: {value}"]
@@ -107,6 +136,16 @@ class CheckResult:
     detail: str = ""
     #: Set by the baseline: a failure partners have accepted (it does not fail the run).
     known: bool = False
+    #: The conformance level the check belongs to (``x-q2c-conformance``).
+    level: str | None = None
+    #: The root failure this one follows from (a fact it needed was not established).
+    caused_by: str | None = None
+    #: The capability the check exercises, when one gates it.
+    capability: str | None = None
+
+    @property
+    def root(self) -> bool:
+        return self.status is Status.FAILED and self.caused_by is None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -114,12 +153,15 @@ class CheckResult:
             "stage": self.stage.value,
             "title": self.title,
             "status": self.status.value,
+            "level": self.level,
+            "capability": self.capability,
             "operations": list(self.operations),
             "expected": self.expected,
             "actual": self.actual,
             "reproduce": self.reproduce,
             "detail": self.detail,
             "known": self.known,
+            "caused_by": self.caused_by,
         }
 
 
@@ -128,6 +170,8 @@ class Coverage:
     """Which (operation, documented response) pairs some request of the run exercised."""
 
     seen: set[tuple[str, int]] = field(default_factory=set)
+    #: Operations that answered 422 unsupported_operation -> how to see it (a curl, or a note).
+    refused: dict[str, str] = field(default_factory=dict)
 
     def add(self, operation_id: str | None, status: int) -> None:
         if operation_id is not None and status:
@@ -135,12 +179,22 @@ class Coverage:
 
     def merge(self, other: Coverage) -> None:
         self.seen |= other.seen
+        for operation_id, how in other.refused.items():
+            self.refused.setdefault(operation_id, how)
 
-    def figures(self, contract: Contract) -> dict[str, Any]:
-        documented = contract.documented_responses()
+    def figures(self, contract: Contract, only: Iterable[str] | None = None) -> dict[str, Any]:
+        """The index over the whole contract, or over the operations ``only`` names (a level)."""
+        if only is not None:
+            return self._figures(contract, set(only))
+        return self._figures(contract, set(contract.operations))
+
+    def _figures(self, contract: Contract, scope: set[str]) -> dict[str, Any]:
+        documented = {(op, key) for op, key in contract.documented_responses() if op in scope}
         exercised: set[tuple[str, str]] = set()
         undocumented: set[tuple[str, int]] = set()
         for operation_id, status in self.seen:
+            if operation_id not in scope:
+                continue
             key = contract.operations[operation_id].documents(status)
             if key is None:
                 undocumented.add((operation_id, status))
@@ -153,9 +207,10 @@ class Coverage:
                 "exercised": sorted(key for o, key in exercised if o == op_id),
             }
             for op_id, op in contract.operations.items()
+            if op_id in scope
         }
         return {
-            "operations": _share(len(operations & set(contract.operations)), len(contract.operations)),
+            "operations": _share(len(operations & scope), len(scope)),
             "responses": _share(len(exercised), len(documented)),
             "undocumented": sorted(f"{op} {status}" for op, status in undocumented),
             "per_operation": per_operation,
@@ -180,6 +235,8 @@ class RunReport:
     #: Baseline entries that no longer fail (candidates to remove with --update-baseline).
     fixed: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: Per conformance level: claimed, certified, why not, its checks and index (``levels.py``).
+    levels: list[dict[str, Any]] = field(default_factory=list)
 
     def extend(self, results: Iterable[CheckResult]) -> None:
         self.checks.extend(results)
@@ -196,10 +253,22 @@ class RunReport:
         return [check for check in self.failures if not check.known]
 
     @property
+    def roots(self) -> list[CheckResult]:
+        """Failures not caused by another: what the score counts."""
+        return [check for check in self.checks if check.root]
+
+    @property
+    def applicable(self) -> int:
+        return self.count(Status.PASSED) + len(self.roots)
+
+    @property
     def score(self) -> float:
-        passed = self.count(Status.PASSED)
-        applicable = passed + self.count(Status.FAILED)
-        return passed / applicable if applicable else 1.0
+        applicable = self.applicable
+        return self.count(Status.PASSED) / applicable if applicable else 1.0
+
+    @property
+    def certified(self) -> list[str]:
+        return [level["level"] for level in self.levels if level["certified"]]
 
     def index(self, contract: Contract) -> dict[str, Any]:
         return self.coverage.figures(contract)
@@ -215,6 +284,9 @@ class RunReport:
             "duration_seconds": round(self.duration_seconds, 3),
             "capabilities": dict(self.capabilities),
             "score": self.score,
+            "applicable": self.applicable,
+            "certified_levels": self.certified,
+            "levels": self.levels,
             "index": figures["responses"]["share"],
             "coverage": figures,
             "counts": {status.value: self.count(status) for status in Status} | {"known": self.known_count},

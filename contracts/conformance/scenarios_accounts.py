@@ -47,6 +47,7 @@ async def capabilities_document(ctx: Context) -> None:
     "Creating an account with an external id returns 201 with a BAN, Location and ETag",
     operations=("createAccount",),
     needs=("fixtures",),
+    provides=("account",),
 )
 async def accounts_create(ctx: Context) -> None:
     ctx.facts["account"] = await create_account(ctx, keys(ctx).next())
@@ -148,7 +149,7 @@ async def idempotency_replay(ctx: Context) -> None:
     again = await ctx.client.request("POST", "/accounts", json_body=body, headers=headers)
     require(again.status == first.status, f"status {first.status} replayed", again.summary(), again)
     replayed = conforms(ctx, again)
-    require(replayed == original, "the original body, unchanged", again.text(300), again)
+    require(replayed == original, "the original body, unchanged", again.text(), again)
     require(
         (again.header("Idempotent-Replayed") or "").lower() == "true",
         "header Idempotent-Replayed: true",

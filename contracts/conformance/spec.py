@@ -103,6 +103,23 @@ class Contract:
                 return operation
         return None
 
+    def section(self, operation_id: str) -> str:
+        """Where the operation is in the contract, as a JSON pointer (``#/paths/~1accounts/post``)."""
+        operation = self.operations[operation_id]
+        path = operation.path.replace("~", "~0").replace("/", "~1")
+        return f"#/paths/{path}/{operation.method.lower()}"
+
+    def where(self, operation_ids: tuple[str, ...], stage: str = "") -> list[str]:
+        """A failure card's pointers: each operation, its request and its contract section."""
+        found = [
+            f"{op} ({self.operations[op].label}; contract {self.section(op)})"
+            for op in operation_ids
+            if op in self.operations
+        ]
+        if not found and stage == "webhooks":
+            found.append("webhook deliveries (contract #/webhooks and the Events conventions in #/info)")
+        return found
+
     def documented_responses(self) -> set[tuple[str, str]]:
         return {(op.operation_id, key) for op in self.operations.values() for key in op.responses}
 

@@ -64,6 +64,13 @@ class VerifyFlags:
     rate_limit_burst: Annotated[
         int, typer.Option("--rate-limit-burst", min=0, help="Requests the 429 probe may send (0: skip).")
     ] = 200
+    require_level: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--require-level",
+            help="Exit 1 unless certified for this conformance level: core, orders, billing_operations.",
+        ),
+    ] = None
 
     def options(self) -> Any:
         """The ``contracts.conformance.runner.VerifyOptions`` these flags describe."""
@@ -90,6 +97,12 @@ class VerifyFlags:
                 rate_limit=self.fuzz_rate_limit,
             ),
             rate_limit_burst=self.rate_limit_burst,
+            require_levels=tuple(
+                name.strip()
+                for value in self.require_level or ()
+                for name in value.split(",")
+                if name.strip()
+            ),
         )
 
 

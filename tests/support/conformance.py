@@ -56,7 +56,7 @@ def verify_against(url: str, report_dir: Path, **overrides: Any) -> Verified:
         target=url,
         token=overrides.pop("token", API_KEY),
         report_dir=report_dir,
-        webhook_timeout=15.0,
+        webhook_timeout=overrides.pop("webhook_timeout", 15.0),
         fuzz=fuzz,
         run_id=overrides.pop("run_id", "TESTRUN1"),
         rate_limit_burst=overrides.pop("rate_limit_burst", BURST),

@@ -269,11 +269,22 @@ class SummaryDisagrees(Adapter):
 
     def on_response(self, forward: Forward, answer: Answer) -> None:
         body = answer.json()
-        if forward.path.endswith("/summary") and answer.status == 200 and isinstance(body, dict):
-            total = body["total_billed"]
-            whole, _, cents = total["amount"].partition(".")
-            total["amount"] = f"{int(whole) + 1}.{cents}" if cents else str(int(whole) + 1)
-            answer.set_json(body)
+        if answer.status != 200 or not isinstance(body, dict):
+            return
+        if forward.path.endswith("/summary"):
+            _one_unit_more(body)
+        elif forward.path == "/account-summaries":  # the listing says the same, consistently
+            for summary in body["data"]:
+                _one_unit_more(summary)
+        else:
+            return
+        answer.set_json(body)
+
+
+def _one_unit_more(summary: dict[str, Any]) -> None:
+    total = summary["total_billed"]
+    whole, _, cents = total["amount"].partition(".")
+    total["amount"] = f"{int(whole) + 1}.{cents}" if cents else str(int(whole) + 1)
 
 
 BROKEN: dict[str, type[Adapter]] = {

@@ -88,3 +88,31 @@ def test_the_html_report_shows_each_failure_with_expected_actual_and_curl(
     assert "/summary" in reproduce
     assert '"Authorization: Bearer $Q2C_VERIFY_TOKEN"' in reproduce
     assert "q2c-billing-key" not in (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_a_baseline_update_from_an_only_run_keeps_the_other_stages_entries(
+    proxied: Proxied, tmp_path: Path
+) -> None:
+    baseline = tmp_path / "conformance-baseline.json"
+    fuzz_entries = [
+        {"id": f"fuzz.getAccount.check_{n}", "stage": "fuzz", "title": "recorded by a full run"}
+        for n in range(17)
+    ]
+    document = {"format": "q2c-verify-baseline/1", "contract_version": "1.0.0", "failures": fuzz_entries}
+    baseline.write_text(json.dumps(document), encoding="utf-8")
+    with proxied(BROKEN["summary_disagrees"]) as url:
+        run = verify_against(
+            url, tmp_path / "r", only=("scenarios",), baseline=baseline, update_baseline=True
+        )
+    assert run.exit_code == 0, run.output
+    written = json.loads(baseline.read_text(encoding="utf-8"))["failures"]
+    assert [e["id"] for e in written] == sorted(
+        [e["id"] for e in fuzz_entries] + ["summary.matches_invoices"]
+    )
+    said = (
+        f"baseline {baseline} written: 18 known failures; added 1 (summary.matches_invoices); removed 0; "
+        "kept 17 fuzz (stages that did not run)"
+    )
+    assert said in run.output
+    assert said in run.report["notes"]

@@ -186,5 +186,9 @@ def test_a_capability_claimed_but_not_honoured_fails(proxied: Proxied, tmp_path:
     rerate = run.check("orders.rerate")
     assert rerate["status"] == "failed"
     assert rerate["expected"] == "status 201 or 202"
-    assert "unsupported_operation" in rerate["actual"]
-    assert run.failed() == {"orders.rerate"}
+    assert rerate["actual"].startswith("capabilities.order_actions is ")
+    assert "(claimed) but createOrder answered 422 unsupported_operation" in rerate["actual"]
+    # The orders level fails with it, pointing at it as its root.
+    assert run.failed() == {"orders.rerate", "levels.orders"}
+    assert run.check("levels.orders")["caused_by"] == "orders.rerate"
+    assert "orders" not in run.report["certified_levels"]

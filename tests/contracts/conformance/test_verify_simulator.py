@@ -80,7 +80,11 @@ def test_verify_scores_100_percent_on_the_simulator_with_every_stage(full_run: R
         c["id"] for c in report["checks"] if c["status"] != "passed"
     ]
     stages = {c["stage"] for c in report["checks"]}
-    assert stages == {"fuzz", "scenarios", "webhooks"}
+    assert stages == {"fuzz", "scenarios", "webhooks", "certification"}
+    # The reference implementation is certified at every level, each with its own index.
+    assert report["certified_levels"] == ["core", "orders", "billing_operations"]
+    assert all(0.0 < level["index"]["share"] <= 1.0 for level in report["levels"])
+    assert "level billing_operations: certified" in full_run.output
     ids = {c["id"] for c in report["checks"]}
     assert {
         "fuzz.run",
@@ -92,7 +96,8 @@ def test_verify_scores_100_percent_on_the_simulator_with_every_stage(full_run: R
     fuzzed = {c["operations"][0] for c in report["checks"] if c["stage"] == "fuzz" and c["operations"]}
     assert fuzzed == set(billing_contract().operations)
     coverage = report["coverage"]
-    assert coverage["operations"] == {"exercised": 42, "total": 42, "share": 1.0}
+    total = len(billing_contract().operations)
+    assert coverage["operations"] == {"exercised": total, "total": total, "share": 1.0}
     assert coverage["responses"]["total"] == len(billing_contract().documented_responses())
     assert 0.5 < report["index"] <= 1.0
     assert "score 100.0%" in full_run.output
@@ -133,7 +138,7 @@ def test_the_html_report_renders_the_run_and_is_self_contained(full_run: Run) ->
     responses = report["coverage"]["responses"]
     assert html.by_id["index"]["data-exercised"] == str(responses["exercised"])
     assert html.by_id["index"]["data-total"] == str(responses["total"])
-    assert html.by_id["operations"]["data-exercised"] == "42"
+    assert html.by_id["operations"]["data-exercised"] == str(len(billing_contract().operations))
     counts = html.by_id["counts"]
     assert counts["data-passed"] == str(report["counts"]["passed"])
     assert counts["data-failed"] == "0"
@@ -145,7 +150,9 @@ def test_the_html_report_renders_the_run_and_is_self_contained(full_run: Run) ->
         c["id"]: c["status"] for c in report["checks"]
     }
     coverage_rows = [a for t, a in html.tags if t == "tr" and "data-operation" in a]
-    assert len(coverage_rows) == 42
+    assert len(coverage_rows) == len(billing_contract().operations)
+    levels = {a["data-level"]: a["data-certified"] for t, a in html.tags if t == "tr" and "data-claimed" in a}
+    assert levels == {"core": "true", "orders": "true", "billing_operations": "true"}
     assert sum(int(str(a["data-exercised"])) for a in coverage_rows) == responses["exercised"]
     # Self-contained: no scripts, stylesheets, images or any other fetched asset.
     assert not [t for t, a in html.tags if t in ("script", "link", "img", "iframe") or "src" in a]
@@ -157,6 +164,13 @@ def test_the_junit_report_has_a_testcase_per_check_and_no_failure(full_run: Run)
     cases = root.findall("./testsuite/testcase")
     assert len(cases) == len(full_run.report["checks"])
     assert root.get("failures") == "0"
-    assert {s.get("name") for s in root.findall("testsuite")} == {"fuzz", "scenarios", "webhooks"}
+    assert {s.get("name") for s in root.findall("testsuite")} == {
+        "fuzz",
+        "scenarios",
+        "webhooks",
+        "certification",
+    }
+    properties = {p.get("name"): p.get("value") for p in root.findall("./testsuite/properties/property")}
+    assert properties["level.core"] == properties["level.billing_operations"] == "certified"
     assert (full_run.report_dir / "fuzz" / "events.ndjson").exists()
     assert (full_run.report_dir / "fuzz" / "schemathesis.toml").exists()
