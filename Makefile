@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo lint typecheck unit contract load-gate chaos-gate bench clean models
+.PHONY: test demo lint typecheck unit browser contract load-gate chaos-gate bench clean models
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,14 +22,23 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# The typed billing wire models, generated from contracts/billing-adapter.openapi.yaml (checked in;
-# a test fails when they are stale).
+# The typed billing wire models, generated from contracts/billing-adapter.openapi.yaml, and the
+# Pub/Sub API stubs from Salesforce's pubsub_api.proto (checked in; a test fails when they are stale).
 models: $(STAMP)
 	$(BIN)/python -m contracts.generate
+	$(BIN)/python -m contracts.salesforce_pubsub.generate
 
 # Everything but the contract gates (`make contract` runs those), so `make test` runs each test once.
-unit: $(STAMP)
+unit: $(STAMP) browser
 	$(BIN)/pytest -m "not contract"
+
+# The web console's browser tests need Debian's Chromium (`apt-get install -y chromium`; .ci/run
+# installs it). Without it `make test` stops here and says so, unless Q2C_SKIP_BROWSER_TESTS=1.
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || test "$$Q2C_SKIP_BROWSER_TESTS" = 1 || { \
+		echo "make test: no browser at $(CHROMIUM): install it with 'apt-get install -y chromium'," \
+		"or set Q2C_SKIP_BROWSER_TESTS=1 to skip the web console's browser tests on purpose." >&2; exit 1; }
 
 # The contract gate: schemathesis (all phases, all checks, seeded) against each server on a free
 # port: the Salesforce subset, the billing simulator (and q2c verify against it), the integration

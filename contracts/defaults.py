@@ -29,3 +29,8 @@ SALESFORCE_CLIENT_ID = "q2c-local-client"
 SALESFORCE_CLIENT_SECRET = "q2c-local-secret"
 BILLING_API_KEY = "q2c-billing-key"
 CORE_API_TOKEN = "q2c-core-token"
+
+# The self-care portal's seeded demo customers (web/), each mapped to a seeded billing account by
+# its number; all share one password.
+PORTAL_PASSWORD = "q2c-portal"
+PORTAL_CUSTOMERS = (("ada@q2c.local", "BAN000001"), ("grace@q2c.local", "BAN000002"))

@@ -6,6 +6,7 @@ errors are problem+json. Also what ``q2c link``, ``q2c sync``, ``q2c query`` and
 from __future__ import annotations
 
 import hmac
+import time
 from typing import Annotated, Any, Literal
 
 from aiohttp import web
@@ -159,8 +160,25 @@ async def status(request: web.Request) -> web.Response:
             },
             "reconcile": None if core.reconcile_progress is None else core.reconcile_progress.to_json(),
             "webhook_endpoint_id": core.webhook_endpoint_id,
+            "events": await _events_status(core),
         }
     )
+
+
+async def _events_status(core: Core) -> dict[str, Any]:
+    """The Salesforce event subscriptions: mode, state, and per channel the stored replay id
+    and how many stored events are new / processed / dead."""
+    consumer = core.events
+    counts = await core.store.channels.counts()
+    return {
+        "mode": core.settings.events.mode,
+        "connected": bool(consumer and consumer.connected),
+        "polling_fallback": bool(consumer and consumer.polling),
+        "channels": {
+            p.channel: {"replay_id": p.replay_id, "events": counts.get(p.channel, {})}
+            for p in await core.store.channels.positions()
+        },
+    }
 
 
 async def poll(request: web.Request) -> web.Response:
@@ -184,7 +202,17 @@ async def run_reconcile(request: web.Request) -> web.Response:
 async def wait_idle(request: web.Request) -> web.Response:
     core = core_of(request)
     body = await read_model(request, WaitRequest, optional=True)
-    idle = await core.engine.wait_idle(body.timeout_seconds)
+    deadline = time.monotonic() + body.timeout_seconds
+    if body.events and core.events is not None:
+        caught_up = await core.events.wait_caught_up(body.events, body.timeout_seconds)
+        if not caught_up:
+            raise Problem(
+                408,
+                "wait_timeout",
+                f"events not all taken in after {body.timeout_seconds:g} s",
+                param="events",
+            )
+    idle = await core.engine.wait_idle(max(deadline - time.monotonic(), 0.001))
     if not idle:
         raise Problem(
             408, "wait_timeout", f"still busy after {body.timeout_seconds:g} s", param="timeout_seconds"
@@ -194,6 +222,11 @@ async def wait_idle(request: web.Request) -> web.Response:
 
 class WaitRequest(StrictModel):
     timeout_seconds: float = Field(default=60.0, gt=0, le=3600)
+    # Salesforce channel -> replay id: first wait until the core has stored and dispatched the
+    # events up to there (the bus's latest ids, read from the org), then for idle.
+    events: dict[Annotated[str, Field(min_length=2, max_length=255)], Annotated[int, Field(ge=0)]] | None = (
+        Field(default=None, max_length=50)
+    )
 
 
 def _count(values: Any) -> dict[str, int]:

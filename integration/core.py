@@ -14,6 +14,7 @@ from integration.clients.billing import BillingClient
 from integration.clients.pacing import Pacer
 from integration.clients.salesforce import SalesforceClient
 from integration.engine import Engine, EngineSettings
+from integration.events.consumer import EventConsumer, EventSettings
 from integration.flows.context import FlowContext, FlowSettings
 from integration.metrics import CoreMetrics
 from integration.reconcile import ReconcileProgress
@@ -42,6 +43,7 @@ class CoreSettings:
     mapping_path: Path | None = None
     flows: FlowSettings = field(default_factory=FlowSettings)
     engine: EngineSettings = field(default_factory=EngineSettings)
+    events: EventSettings = field(default_factory=EventSettings)  # how it hears of Salesforce changes
 
     @property
     def database(self) -> Path:
@@ -63,6 +65,7 @@ class Core:
     webhook_endpoint_id: str | None = None
     pacer: Pacer | None = None  # the billing client's (429s seen, time spent waiting)
     reconcile_progress: ReconcileProgress | None = None  # the latest reconcile's
+    events: EventConsumer | None = None  # the Salesforce event consumer (integration.events)
 
     async def register_webhooks(self, public_url: str) -> str:
         """Subscribe ``{public_url}/webhooks/billing`` to billing's events (once; kept in the

@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from integration.background import guarded, pause
 from integration.clients.billing import BillingApiError
 from integration.clients.salesforce import LimitReserveReached, SalesforceApiError
 from integration.flows.context import FlowContext
@@ -79,9 +80,7 @@ class Engine:
             loops.append(("billing-poller", self._billing_poll_loop))
         if self.settings.salesforce_poll_interval > 0:
             loops.append(("salesforce-poller", self._salesforce_poll_loop))
-        self._tasks = [
-            asyncio.create_task(self._guard(name, loop), name=f"core-{name}") for name, loop in loops
-        ]
+        self._tasks = [asyncio.create_task(guarded(name, loop), name=f"core-{name}") for name, loop in loops]
         for event in self._wake.values():
             event.set()  # pick up whatever the previous process left
 
@@ -90,18 +89,6 @@ class Engine:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
-
-    async def _guard(self, name: str, loop: Callable[[], Awaitable[None]]) -> None:
-        """A loop that fails is logged and restarted, never silently dead."""
-        while True:
-            try:
-                await loop()
-                return
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("core %s failed; restarting it", name)
-                await _pause(1.0)
 
     def notify(self, kind: str) -> None:
         self._wake[kind].set()
@@ -340,12 +327,12 @@ class Engine:
     async def _billing_poll_loop(self) -> None:
         while True:
             await self.poll_billing_events()
-            await _pause(self.settings.billing_poll_interval)
+            await pause(self.settings.billing_poll_interval)
 
     async def _salesforce_poll_loop(self) -> None:
         while True:
             await self.poll_salesforce()
-            await _pause(self.settings.salesforce_poll_interval)
+            await pause(self.settings.salesforce_poll_interval)
 
 
 SALESFORCE_POLL = "salesforce_link_requests"
@@ -367,11 +354,6 @@ def _soql_datetime(value: str) -> str:
     if len(value) >= 5 and value[-5] in "+-" and ":" not in value[-5:]:
         return value[:-2] + ":" + value[-2:]
     return value
-
-
-async def _pause(seconds: float) -> None:
-    """The pollers' interval (a schedule, not a wait for state)."""
-    await asyncio.sleep(seconds)
 
 
 __all__ = ["LINK", "SYNC", "Engine", "EngineSettings", "account_fields"]

@@ -48,6 +48,40 @@ class CoreMetrics:
             registry=r,
         )
         self.queue_depth = Gauge("q2c_jobs_pending", "Jobs waiting in the durable queue", registry=r)
+        # Salesforce event channels (integration.events), per channel.
+        self.channel_events = Counter(
+            "q2c_channel_events", "Salesforce events stored, per channel", ["channel"], registry=r
+        )
+        self.channel_position = Gauge(
+            "q2c_channel_replay_id", "The newest replay id stored, per channel", ["channel"], registry=r
+        )
+        self.channel_lag = Gauge(
+            "q2c_channel_lag_seconds",
+            "From the event's creation in Salesforce to the core storing it (the newest event), per channel",
+            ["channel"],
+            registry=r,
+        )
+        self.channel_processing_lag = Histogram(
+            "q2c_channel_processing_lag_seconds",
+            "From an event stored to its jobs queued, per channel",
+            ["channel"],
+            buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60),
+            registry=r,
+        )
+        self.channel_recoveries = Counter(
+            "q2c_channel_recoveries",
+            "Expired replay positions recovered by a full scan, per channel",
+            ["channel"],
+            registry=r,
+        )
+        self.channel_reconnects = Counter(
+            "q2c_channel_reconnects", "Event subscriptions re-established", ["transport"], registry=r
+        )
+        self.events_fallback = Gauge(
+            "q2c_events_polling_fallback",
+            "1 while the core polls because the org offers no events",
+            registry=r,
+        )
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

@@ -56,6 +56,12 @@ class BillingPort(Protocol):
 
     async def capabilities(self) -> wire.Capabilities: ...
 
+    async def create_accounts_batch(
+        self, items: Sequence[tuple[str, wire.AccountCreate]]
+    ) -> list[wire.AccountBatchItemResult]: ...
+
+    async def account_summaries(self) -> list[wire.AccountSummary]: ...
+
     async def request(
         self,
         method: str,

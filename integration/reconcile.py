@@ -75,9 +75,11 @@ class ReconcileProgress:
 
 
 async def reconcile(ctx: FlowContext, progress: ReconcileProgress | None = None) -> ReconcileReport:
-    """Billing reads are per account (the summary) and paced by the billing client to the
-    adapter's rate limit; an upstream failure that outlives the retries propagates as the
-    client's typed error (the actions API answers it with a 502/503 problem)."""
+    """Billing reads are per account (the summary), or from ``GET /account-summaries`` (from
+    ``LISTING_THRESHOLD`` linked accounts on, when the adapter declares ``account_summaries``),
+    paced by the billing client to the adapter's rate limit; an upstream failure that outlives
+    the retries propagates as the client's typed error (the actions API answers it with a
+    502/503 problem)."""
     progress = progress or ReconcileProgress()
     links = await ctx.store.xref.all_links()
     report = ReconcileReport(accounts=len(links))
@@ -94,16 +96,27 @@ async def reconcile(ctx: FlowContext, progress: ReconcileProgress | None = None)
         salesforce_ids={link.billing_id: link.sf_account_id for link in links},
     )
     sf_accounts, sf_invoices = await _read_salesforce(ctx, [link.sf_account_id for link in links])
-    listed = await _list_invoices(ctx, links) if len(links) >= LISTING_THRESHOLD else None
+    listing = len(links) >= LISTING_THRESHOLD
+    listed = await _list_invoices(ctx, links) if listing else None
+    # With `account_summaries` declared, every summary comes from the listing (100 a call).
+    summaries = (
+        {s.account_id: s for s in await ctx.billing.account_summaries()}
+        if listing and await ctx.capable("account_summaries")
+        else None
+    )
     started = time.monotonic()
 
     async def fetch(link: Link) -> tuple[Link, wire.AccountSummary | None, list[wire.Invoice]]:
-        try:
-            summary: wire.AccountSummary | None = await ctx.billing.account_summary(link.billing_id)
-        except BillingApiError as exc:
-            if exc.status != 404:
-                raise
-            summary = None  # gone from billing: drift, not a failure of the reconcile
+        summary: wire.AccountSummary | None
+        if summaries is not None:
+            summary = summaries.get(link.billing_id)  # absent: gone from billing (drift)
+        else:
+            try:
+                summary = await ctx.billing.account_summary(link.billing_id)
+            except BillingApiError as exc:
+                if exc.status != 404:
+                    raise
+                summary = None  # gone from billing: drift, not a failure of the reconcile
         if listed is not None:
             invoices = listed.get(link.billing_id, [])
         else:

@@ -27,6 +27,9 @@ from integration.clients.salesforce import SalesforceClient, SalesforceConfig
 from integration.core import CORE, Core, CoreSettings
 from integration.engine import Engine
 from integration.errors import UPSTREAM_ERRORS, upstream_problem
+from integration.events import event_transport
+from integration.events.consumer import EventConsumer
+from integration.events.dispatch import CORE_CLIENT_ID
 from integration.flows.context import FlowContext
 from integration.mapping import load_mapping
 from integration.metrics import CoreMetrics
@@ -51,6 +54,7 @@ async def core_lifecycle(app: web.Application) -> AsyncIterator[None]:
             client_id=settings.salesforce_client_id,
             client_secret=settings.salesforce_client_secret,
             ca_file=settings.salesforce_ca_file,
+            call_options_client=CORE_CLIENT_ID,  # its change events are then recognisable echoes
         ),
         on_call=lambda kind: metrics.salesforce_calls.labels(kind).inc(),
     )
@@ -72,6 +76,8 @@ async def core_lifecycle(app: web.Application) -> AsyncIterator[None]:
     )
     app[CORE] = core
     await engine.start()
+    core.events = EventConsumer(ctx, engine, settings.events, event_transport(settings, salesforce))
+    await core.events.start()
     if settings.public_url:
         try:
             await core.register_webhooks(settings.public_url)
@@ -80,6 +86,7 @@ async def core_lifecycle(app: web.Application) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        await core.events.stop()
         await engine.stop()
         await salesforce.close()
         await billing.close()

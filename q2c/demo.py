@@ -3,11 +3,14 @@
 1. start Salesforce, billing and the integration core (the core subscribes to billing webhooks);
 2. seed N Salesforce Accounts through the REST API (prospects, customers with dirty country
    names, some missing required billing data);
-3. link the accounts that request it (refusals land in Salesforce with per-field reasons);
+3. link the accounts that request it: the core hears of them through Salesforce change events
+   (CometD), not a call (refusals land in Salesforce with per-field reasons);
 4. order services in billing for the linked accounts;
 5. run two billing periods on billing's virtual clock, with payments for some accounts and a
    past-due invoice for others; webhooks drive the invoice and financial sync;
-6. reconcile Salesforce against billing.
+6. quick actions: the CRM's ``Billing_Action__e`` buttons, ``open`` billing for a few prospects
+   and ``sync`` a few customers, through the same event subscription;
+7. reconcile Salesforce against billing.
 
 A closing table shows what happened and what it cost. Exit 0 only when the drift is 0.
 """
@@ -29,11 +32,14 @@ from rich.table import Table
 from contracts import defaults
 from integration.clients.salesforce import SalesforceClient, SalesforceConfig
 from integration.core import CoreSettings
-from integration.engine import SYNC
+from integration.engine import LINK, SYNC
+from integration.events.consumer import EventSettings
+from integration.events.model import CHANNELS
 from q2c.actions_cli import call_core
 from sandbox import scenario
 from sandbox.system import System, SystemOptions
 from simulators.billing.app import BillingSettings
+from simulators.salesforce.api.routes import STATE
 from simulators.salesforce.app import SalesforceSettings
 
 STEPS = (
@@ -43,8 +49,10 @@ STEPS = (
     "order services",
     "billing period 1",
     "billing period 2",
+    "quick actions",
     "reconcile",
 )
+QUICK_ACTIONS = 3  # prospects opened and customers synced by Billing_Action__e
 
 
 @dataclass
@@ -94,7 +102,7 @@ async def run(*, seed: int, accounts: int, console: Console, state_dir: Path) ->
         salesforce=SalesforceSettings(seed=seed, frozen_clock=False),
         # An empty billing tenant (its reference data and catalog only), no rate limit locally.
         billing=BillingSettings(seed=seed, rate_limit=None, counts={"accounts": 0}),
-        core=CoreSettings(),
+        core=CoreSettings(events=EventSettings(mode="cometd")),
     )
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
@@ -103,6 +111,9 @@ async def run(*, seed: int, accounts: int, console: Console, state_dir: Path) ->
             # Same seed, same figures: syncs run in the batches settle() sets, not in windows
             # that depend on how fast webhooks happen to arrive.
             system.core.engine.hold(SYNC)
+            events = system.core.events
+            assert events is not None
+            events.hold()  # the link step's events are dispatched as one batch (same seed, same calls)
             salesforce_kit, billing_kit = system.kit("salesforce"), system.kit("billing")
             await salesforce_kit.reseed(seed, {"accounts": 0})
             progress.update(task, advance=1, description=f"seeding {accounts} Salesforce accounts")
@@ -113,13 +124,10 @@ async def run(*, seed: int, accounts: int, console: Console, state_dir: Path) ->
                     client_secret=defaults.SALESFORCE_CLIENT_SECRET,
                 )
             )
-            try:
-                crm = await scenario.create_crm(crm_user, scenario.plan_accounts(accounts, seed=seed))
-            finally:
-                await crm_user.close()
+            crm = await scenario.create_crm(crm_user, scenario.plan_accounts(accounts, seed=seed))
             seeding_calls = salesforce_kit.meter.used()
-            progress.update(task, advance=1, description="linking accounts that need billing")
-            link = await _core(system, "POST", "/actions/link", {"wait": True, "timeout_seconds": 600})
+            progress.update(task, advance=1, description="linking accounts that need billing (change events)")
+            link = await link_through_events(system, crm.ids)
             link_calls = salesforce_kit.meter.used() - seeding_calls
             linked = [lk.billing_id for lk in await system.core.store.xref.all_links()]
             progress.update(task, advance=1, description=f"ordering services for {len(linked)} accounts")
@@ -133,6 +141,17 @@ async def run(*, seed: int, accounts: int, console: Console, state_dir: Path) ->
             progress.update(task, advance=1, description="billing period 2 (the unpaid go past due)")
             await clock.advance(to=first_of_next_month(clock.now()) + timedelta(days=20))
             await settle(system)
+            progress.update(task, advance=1, description="quick actions (Billing_Action__e: open, sync)")
+            before_actions = salesforce_kit.meter.used()
+            opened = crm.ids_of("prospect")[:QUICK_ACTIONS]
+            synced = [i for i in crm.ids_of("customer") if i in link["linked"]][:QUICK_ACTIONS]
+            actions = [{"Action__c": "open", "Record_Id__c": i} for i in opened]
+            actions += [{"Action__c": "sync", "Record_Id__c": i} for i in synced]
+            try:
+                await quick_actions(system, crm_user, actions, opened)
+            finally:
+                await crm_user.close()
+            action_calls = salesforce_kit.meter.used() - before_actions
             progress.update(task, advance=1, description="reconciling Salesforce with billing")
             before_reconcile = salesforce_kit.meter.used()
             report = await _core(system, "POST", "/actions/reconcile")
@@ -143,7 +162,7 @@ async def run(*, seed: int, accounts: int, console: Console, state_dir: Path) ->
             billing_usage = billing_kit.meter.report()
             outbox = billing_kit.outbox.stats()
     elapsed = time.perf_counter() - started
-    core_calls = sf_usage["total"] - seeding_calls - reconcile_calls
+    core_calls = sf_usage["total"] - seeding_calls - reconcile_calls - action_calls
     sync_calls = core_calls - link_calls
     outcomes = link["outcomes"]
     result.add(
@@ -153,7 +172,11 @@ async def run(*, seed: int, accounts: int, console: Console, state_dir: Path) ->
     )
     result.add("accounts linked", f"{outcomes.get('linked', 0)} ({link['created']} created in billing)")
     result.add("accounts refused", outcomes.get("refused", 0))
-    result.add("prospects left alone", len(crm.ids_of("prospect")))
+    result.add("prospects left alone", len(crm.ids_of("prospect")) - len(opened))
+    result.add(
+        "quick actions (Billing_Action__e)",
+        f"{len(actions)} (open {len(opened)}, sync {len(synced)}; {action_calls} Salesforce calls)",
+    )
     result.add("invoices synced to Salesforce", status["synced_invoices"])
     result.add("Salesforce API calls by the core", f"{core_calls} (link {link_calls}, sync {sync_calls})")
     result.add("Salesforce API calls by reconcile", reconcile_calls)
@@ -170,6 +193,60 @@ async def run(*, seed: int, accounts: int, console: Console, state_dir: Path) ->
     result.drift = int(report["drift_count"])
     result.ok = result.drift == 0 and status["synced_invoices"] > 0 and outcomes.get("linked", 0) > 0
     return result
+
+
+def _bus_latest(system: System) -> dict[str, int]:
+    """The newest replay id of each channel the core follows, on the simulator's event bus."""
+    bus = system.apps["salesforce"][STATE].default_org().events
+    return {channel: bus.latest_replay_id(channel) for channel in CHANNELS}
+
+
+async def _dispatch_step(system: System) -> None:
+    """Every event published so far stored by the core (dispatch held), then dispatched as one
+    batch; the consumer is held again for the next step."""
+    events = system.core.events
+    assert events is not None
+    targets = _bus_latest(system)
+    if not await events.wait_caught_up(targets, 300, dispatched=False):
+        raise RuntimeError("the integration core did not receive its Salesforce events within 300 s")
+    events.release()
+    try:
+        if not await events.wait_caught_up(targets, 300):
+            raise RuntimeError("the integration core did not dispatch its Salesforce events within 300 s")
+    finally:
+        events.hold()
+
+
+async def link_through_events(system: System, account_ids: list[str]) -> dict[str, Any]:
+    """The link step: the accounts' change events (``Billing_Link_Requested__c`` set) become
+    link jobs; the result in the shape ``POST /actions/link`` with ``wait`` answers."""
+    await _dispatch_step(system)
+    if not await system.core.engine.wait_for(LINK, account_ids, timeout=600):
+        raise RuntimeError("the integration core did not link the accounts within 600 s")
+    outcomes = await system.core.store.link_results.get_many(account_ids)
+    counts: dict[str, int] = {}
+    for outcome in outcomes.values():
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+    return {
+        "outcomes": counts,
+        "created": sum(1 for o in outcomes.values() if o.created),
+        "refused": {k: o.message for k, o in outcomes.items() if o.status == "refused"},
+        "linked": {k for k, o in outcomes.items() if o.status == "linked"},
+    }
+
+
+async def quick_actions(
+    system: System, crm_user: SalesforceClient, actions: list[dict[str, str]], opened: list[str]
+) -> None:
+    """Publish the CRM's quick actions (one REST call), let the core dispatch them as one batch,
+    then settle: the opened accounts linked, the syncs (and the new accounts' webhooks) run."""
+    results = await crm_user.create("Billing_Action__e", actions)
+    if not all(r.success for r in results):
+        raise RuntimeError(f"publishing Billing_Action__e failed: {[r.error_text for r in results]}")
+    await _dispatch_step(system)
+    if not await system.core.engine.wait_for(LINK, opened, timeout=300):
+        raise RuntimeError("the integration core did not open the accounts within 300 s")
+    await settle(system)
 
 
 def run_demo(*, seed: int, console: Console, accounts: int = 500) -> int:

@@ -69,7 +69,7 @@ def get_json(url: str) -> tuple[int, dict[str, Any]]:
 
 def start_up(state: Path, *extra: str) -> subprocess.Popen[str]:
     """``q2c up`` on free ports; the chosen ports land in ``state/ports/<component>.port``."""
-    args = ["up", "--salesforce-port", "0", "--billing-port", "0", "--core-port", "0"]
+    args = ["up", "--salesforce-port", "0", "--billing-port", "0", "--core-port", "0", "--web-port", "0"]
     args += ["--port-dir", str(state / "ports"), "--state-dir", str(state / "state"), *extra]
     return subprocess.Popen(
         q2c_command(*args),

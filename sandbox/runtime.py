@@ -24,6 +24,10 @@ from simulators.billing.app import create_app as create_billing_app
 from simulators.kit.serve import AppSpec, RunningApp, serve
 from simulators.salesforce.app import SalesforceSettings
 from simulators.salesforce.app import create_app as create_salesforce_app
+from simulators.salesforce.outbound.declarations import load_declarations
+from simulators.salesforce.pubsub.server import PubSubSettings
+from web.app import create_app as create_web_app
+from web.settings import WebSettings
 
 
 def salesforce_settings(
@@ -33,13 +37,27 @@ def salesforce_settings(
     country_rule: bool = False,
     api_limit: int | None = None,
     session_timeout: int | None = None,
+    pubsub_port: int | None = None,
+    pubsub_tls: bool = False,
+    outbound_files: tuple[Path, ...] = (),
 ) -> SalesforceSettings:
+    """The Pub/Sub API server listens on ``pubsub_port`` (None: 8704, or a free port when the
+    Salesforce port is 0, so parallel test systems never collide); ``pubsub_tls``: gRPC over TLS
+    from the local CA under the state directory, as the simulator's HTTPS with ``--tls``."""
+    if pubsub_port is None:
+        pubsub_port = 0 if config.salesforce_port == 0 else defaults.PUBSUB_PORT
+    tls_dir = config.state_dir if pubsub_tls else None
+    pubsub = PubSubSettings(host=config.host, port=pubsub_port, tls_state_dir=tls_dir)
     settings = SalesforceSettings(
         seed=config.seed,
         webhook_hosts=config.webhook_hosts,
         schema_files=schema_files,
         country_rule=country_rule,
+        pubsub=pubsub,
+        outbound_files=outbound_files,
     )
+    for path in outbound_files:  # a bad file is a usage error now, not a traceback at start-up
+        load_declarations(path)
     if api_limit is not None:
         settings = replace(settings, orgs=tuple(replace(org, api_limit=api_limit) for org in settings.orgs))
     if session_timeout is not None:
@@ -114,12 +132,21 @@ def core_spec(
     )
 
 
+def web_spec(
+    config: RuntimeConfig, settings: WebSettings, port: int, *, timeouts: HttpTimeouts | None = None
+) -> AppSpec:
+    """The web console and portal alone (``q2c web``), a client of the URLs in ``settings``."""
+    return AppSpec(
+        "web", create_web_app(settings), config.host, port, config.port_file("web"), timeouts=timeouts
+    )
+
+
 def print_banner(console: Console, running: list[RunningApp], seed: int) -> None:
     table = Table(title=f"q2c-sandbox is up (seed {seed})", title_justify="left")
     table.add_column("component")
     table.add_column("url")
     table.add_column("ready at")
-    ready_paths = {"core": "/health"}
+    ready_paths = {"core": "/health", "web": "/"}
     for app in running:
         table.add_row(app.name, app.url, app.url + ready_paths.get(app.name, "/__sim/ready"))
     console.print(table)
@@ -135,6 +162,10 @@ def print_banner(console: Console, running: list[RunningApp], seed: int) -> None
     )
     creds.add_row("Billing API key", f"Authorization: Bearer {defaults.BILLING_API_KEY}")
     creds.add_row("Core API token", f"Authorization: Bearer {defaults.CORE_API_TOKEN}")
+    creds.add_row(
+        "Portal customers (web /portal)",
+        f"{', '.join(email for email, _ in defaults.PORTAL_CUSTOMERS)} / {defaults.PORTAL_PASSWORD}",
+    )
     console.print(creds)
     console.print("Press Ctrl-C to stop.")
     console.file.flush()  # readiness is visible at once even when stdout is a pipe (docker logs)

@@ -21,8 +21,10 @@ from simulators.billing.app import BillingSettings
 from simulators.billing.app import create_app as create_billing_app
 from simulators.kit import KIT, SimKit
 from simulators.kit.serve import AppSpec, RunningApp, start_app, stop_apps
-from simulators.salesforce.app import SalesforceSettings
+from simulators.salesforce.app import PUBSUB, SalesforceSettings
 from simulators.salesforce.app import create_app as create_salesforce_app
+from web.app import create_app as create_web_app
+from web.settings import WebSettings
 
 
 @dataclass
@@ -39,6 +41,9 @@ class SystemOptions:
     tls: bool = False  # serve Salesforce over HTTPS from the local CA in state_dir
     timeouts: HttpTimeouts | None = None  # request head/body/keep-alive limits (None: each app's)
     register_webhooks: bool = True
+    # The web console and portal (web/), pointed at the components above; None: not started.
+    web: WebSettings | None = None
+    web_port: int = 0
 
     def port_file(self, name: str) -> Path | None:
         return None if self.port_dir is None else self.port_dir / f"{name}.port"
@@ -93,8 +98,14 @@ class System:
                     options.port_file("billing"),
                 )
             )
+            # The core's Pub/Sub consumer goes where the simulator's gRPC server listens.
+            pubsub = self.apps["salesforce"].get(PUBSUB)
+            events = options.core.events
+            if pubsub is not None and events.pubsub_target is None:
+                events = replace(events, pubsub_target=pubsub.target)
             core_settings = replace(
                 options.core,
+                events=events,
                 salesforce_url=self.running["salesforce"].url,
                 salesforce_ca_file=str(options.state_dir / "ca.pem")
                 if options.tls
@@ -113,6 +124,23 @@ class System:
             )
             if options.register_webhooks:
                 await self.core.register_webhooks(self.running["core"].url)
+            if options.web is not None:
+                web_settings = replace(
+                    options.web,
+                    salesforce_url=self.running["salesforce"].url,
+                    salesforce_ca_file=str(options.state_dir / "ca.pem") if options.tls else None,
+                    billing_url=self.running["billing"].url,
+                    core_url=self.running["core"].url,
+                )
+                await self._start(
+                    AppSpec(
+                        "web",
+                        create_web_app(web_settings),
+                        options.host,
+                        options.web_port,
+                        options.port_file("web"),
+                    )
+                )
         except BaseException:
             await self.stop()
             raise

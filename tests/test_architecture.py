@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("contracts", "simulators", "integration", "sandbox", "loadtests", "q2c")
+PACKAGES = ("contracts", "simulators", "integration", "web", "sandbox", "loadtests", "q2c")
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 
@@ -59,6 +59,9 @@ def project_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ),
         # Inside the Salesforce simulator: models run without HTTP.
         ("simulators/salesforce/models/store.py", "import aiohttp.web", "Salesforce models and SOQL engine"),
+        # The web console talks HTTP to the others: it never imports them.
+        ("web/console.py", "import simulators.kit.clock", "web talks HTTP to both"),
+        ("web/portal.py", "import integration.core", "web talks HTTP to both"),
     ],
 )
 def test_a_forbidden_import_fails_lint_imports(

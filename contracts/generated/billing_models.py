@@ -284,6 +284,20 @@ class AccountList(BaseModel):
     has_more: bool
 
 
+class AccountBatchItemResult(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    index: Annotated[int, Field(description="The item's position in the request.", ge=0)]
+    status: Annotated[
+        int,
+        Field(description="201 created, or the status `POST /accounts` would have answered."),
+    ]
+    replayed: Annotated[bool, Field(description="The result was replayed for a key seen before.")]
+    account: Account | None = None
+    error: Problem | None = None
+
+
 class AccountCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -437,6 +451,123 @@ class EtlTier(BaseModel):
             pattern="^-?[0-9]+([.][0-9]+)?$",
         ),
     ]
+
+
+class PercentInput(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            description="A percent between 0 and 100 as a decimal string (422 `invalid_etl_rule` beyond 100).",
+            max_length=10,
+            pattern="^[0-9]{1,3}([.][0-9]{1,4})?$",
+        ),
+    ]
+
+
+class EtlTierInput(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    from_month: Annotated[int, Field(ge=1, le=120)]
+    to_month: Annotated[int, Field(ge=1, le=120)]
+    percent: Annotated[
+        str,
+        Field(
+            description="A percent between 0 and 100 as a decimal string (422 `invalid_etl_rule` beyond 100).",
+            max_length=10,
+            pattern="^[0-9]{1,3}([.][0-9]{1,4})?$",
+        ),
+    ]
+
+
+class EtlRuleInput(BaseModel):
+    """
+    An ETL rule as `EtlRule` describes it; what the method needs is checked (422 `invalid_etl_rule`).
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    method: Literal["remaining_mrc", "percent_remaining", "flat", "tiered"]
+    percent: PercentInput | None = None
+    flat_amounts: Annotated[list[MoneyInput] | None, Field(max_length=10)] = None
+    caps: Annotated[list[MoneyInput] | None, Field(max_length=10)] = None
+    tiers: Annotated[list[EtlTierInput] | None, Field(max_length=20)] = None
+    prorate_partial_month: bool | None = False
+    month_count_rounding: Literal["floor", "ceil", "exact"] | None = "ceil"
+
+
+class PriceCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    kind: Literal["recurring", "one_time", "usage"]
+    amount: MoneyInput
+    interval: Annotated[
+        Literal["month", "quarter", "year"] | None,
+        Field(description="Required for recurring prices."),
+    ] = None
+    interval_count: Annotated[int | None, Field(ge=1, le=36)] = 1
+
+
+class PriceUpdate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    amount: MoneyInput
+
+
+class TermOptionCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    name: Annotated[str, Field(max_length=100, min_length=1)]
+    term_months: Annotated[int, Field(ge=1, le=120)]
+    end_action: Literal["renew", "month_to_month", "cancel"]
+    etl_rule: EtlRuleInput | None = None
+
+
+class TermOptionUpdate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    name: Annotated[str | None, Field(max_length=100, min_length=1)] = None
+    end_action: Literal["renew", "month_to_month", "cancel"] | None = None
+    etl_rule: EtlRuleInput | None = None
+
+
+class ProductCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    code: Annotated[
+        str,
+        Field(description="SKU (unique).", max_length=64, min_length=1, pattern="^[!-~]+$"),
+    ]
+    name: Annotated[str, Field(max_length=255, min_length=1)]
+    description: Annotated[str | None, Field(max_length=4000)] = None
+    type: Literal["subscription", "add_on", "one_time"]
+    status: Literal["draft", "active"] | None = "active"
+    unit: Annotated[str | None, Field(max_length=32, min_length=1)] = None
+    requires_approval: bool | None = None
+    parent_product_ids: Annotated[list[IdInput] | None, Field(max_length=50)] = None
+    prices: Annotated[list[PriceCreate] | None, Field(max_length=20)] = None
+    term_options: Annotated[list[TermOptionCreate] | None, Field(max_length=20)] = None
+
+
+class ProductUpdate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    name: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    description: Annotated[str | None, Field(max_length=4000)] = None
+    status: Annotated[
+        Literal["active"] | None,
+        Field(description="Activates a draft or reactivates a deactivated product."),
+    ] = None
+    unit: Annotated[str | None, Field(max_length=32, min_length=1)] = None
+    requires_approval: bool | None = None
+    parent_product_ids: Annotated[list[IdInput] | None, Field(max_length=50)] = None
 
 
 class PriceOverrides(BaseModel):
@@ -1383,6 +1514,87 @@ class Capabilities(BaseModel):
     max_page_size: int
     currencies: list[CurrencyCode]
     payment_methods: list[Literal["external", "card", "ach", "check"]]
+    levels: Annotated[
+        list[Literal["core", "orders", "billing_operations"]] | None,
+        Field(
+            description="The conformance levels the adapter claims (`x-q2c-conformance`); every operation of a claimed level is honoured. Absent: every level is claimed."
+        ),
+    ] = None
+    invoice_void: Annotated[
+        bool | None,
+        Field(description="POST /invoices/{id}/void voids a posted invoice. Absent: false."),
+    ] = None
+    payment_reverse: Annotated[
+        bool | None,
+        Field(description="POST /payments/{id}/reverse reverses a payment. Absent: false."),
+    ] = None
+    payment_apply_to: Annotated[
+        bool | None,
+        Field(
+            description="POST /payments honours an explicit `apply_to`. Absent: false (payments go to open invoices, oldest due first)."
+        ),
+    ] = None
+    webhook_secret_rotation: Annotated[
+        bool | None,
+        Field(
+            description="POST /webhook-endpoints/{id}/rotate-secret rotates the signing secret. Absent: false."
+        ),
+    ] = None
+    batch_account_create: Annotated[
+        bool | None,
+        Field(description="POST /accounts/batch creates up to 200 accounts in one call. Absent: false."),
+    ] = None
+    account_summaries: Annotated[
+        bool | None,
+        Field(description="GET /account-summaries lists every account's summary by cursor. Absent: false."),
+    ] = None
+    invoices_updated_since: Annotated[
+        bool | None,
+        Field(
+            description="GET /invoices honours `updated_since` (invoices changed since an instant, across accounts). Absent: false."
+        ),
+    ] = None
+    catalog_management: Annotated[
+        bool | None,
+        Field(
+            description="The catalog is managed through the API (create and update products, prices and term options; deactivate), each change announced as `product.updated`. Absent: false (the catalog is read-only here)."
+        ),
+    ] = None
+
+
+class AccountBatchItem(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    idempotency_key: Annotated[
+        str,
+        Field(
+            description="As the Idempotency-Key header of POST /accounts.",
+            max_length=255,
+            min_length=1,
+            pattern="^[!-~]+$",
+        ),
+    ]
+    account: AccountCreate
+
+
+class AccountBatchResult(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    results: list[AccountBatchItemResult]
+
+
+class AccountSummaryList(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    data: list[AccountSummary]
+    next_cursor: Annotated[
+        str | None,
+        Field(description="Pass as `cursor` to get the next page; null on the last page."),
+    ]
+    has_more: bool
 
 
 class EtlRule(BaseModel):
@@ -1446,3 +1658,10 @@ class ProductList(BaseModel):
         Field(description="Pass as `cursor` to get the next page; null on the last page."),
     ]
     has_more: bool
+
+
+class AccountBatchCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    items: Annotated[list[AccountBatchItem], Field(max_length=200, min_length=1)]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -193,6 +193,26 @@ class BillingClient(HttpClient):
 
     async def capabilities(self) -> wire.Capabilities:
         return await self._get(wire.Capabilities, "/capabilities", "capabilities")
+
+    async def create_accounts_batch(
+        self, items: Sequence[tuple[str, wire.AccountCreate]]
+    ) -> list[wire.AccountBatchItemResult]:
+        """``POST /accounts/batch`` (capability ``batch_account_create``): up to 200 accounts,
+        each under its own idempotency key, one result per item in order."""
+        body = {
+            "items": [
+                {"idempotency_key": key, "account": account.model_dump(mode="json", exclude_unset=True)}
+                for key, account in items
+            ]
+        }
+        status, payload = await self.request(
+            "POST", "/accounts/batch", body=body, operation="create_accounts_batch"
+        )
+        return parse(wire.AccountBatchResult, payload, status=status, url="/accounts/batch").results
+
+    async def account_summaries(self) -> list[wire.AccountSummary]:
+        """Every account's summary by cursor (capability ``account_summaries``)."""
+        return await self._all(wire.AccountSummary, "/account-summaries")
 
 
 def parse(model: type[M], payload: Any, *, status: int, url: str) -> M:

@@ -77,6 +77,9 @@ class SalesforceConfig:
     bulk_poll_interval: float = 0.2
     ca_file: str | None = None
     timeout: float = 120.0
+    # Sent as ``Sforce-Call-Options: client=<name>``: change events name it in changeOrigin, so
+    # the core recognises (and drops) the echoes of its own writes.
+    call_options_client: str | None = None
 
 
 @dataclass
@@ -123,6 +126,7 @@ class SalesforceClient(HttpClient):
         self.backoff_base, self.backoff_cap = config.backoff_base, config.backoff_cap
         self._token: str | None = None
         self._instance_url: str | None = None
+        self._identity_url = ""  # .../id/<org id>/<user id>, from the token response
         self._token_lock = asyncio.Lock()
         self.usage = ApiUsage()
 
@@ -177,6 +181,26 @@ class SalesforceClient(HttpClient):
                 ) from exc
             self._token = str(body["access_token"])
             self._instance_url = str(body["instance_url"]).rstrip("/")
+            self._identity_url = str(body.get("id") or "")
+
+    async def access(self, *, refresh: bool = False) -> tuple[str, str]:
+        """(instance URL, access token): what the org's other APIs (Streaming, Pub/Sub) take."""
+        await self.authenticate(force=refresh)
+        if self._instance_url is None or self._token is None:
+            raise AssertionError("authenticate() sets both")
+        return self._instance_url, self._token
+
+    async def org_id(self) -> str:
+        """The org's id (Pub/Sub's ``tenantid``), from the token response's identity URL."""
+        await self.authenticate()
+        parts = self._identity_url.rstrip("/").split("/")
+        if len(parts) < 3 or parts[-3] != "id":
+            raise SalesforceApiError(
+                502,
+                [{"errorCode": "INVALID_RESPONSE", "message": "no identity URL in the token response"}],
+                "",
+            )
+        return parts[-2]
 
     # -- the one request path -------------------------------------------------------------------
 
@@ -197,6 +221,8 @@ class SalesforceClient(HttpClient):
             self._check_reserve()
             url = path_or_url if path_or_url.startswith("http") else f"{self._instance_url}{path_or_url}"
             sent = {"Authorization": f"Bearer {self._token}", **(headers or {})}
+            if self.config.call_options_client:
+                sent.setdefault("Sforce-Call-Options", f"client={self.config.call_options_client}")
             try:
                 async with self._http().request(method, url, json=body, data=data, headers=sent) as response:
                     self._counted(kind)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from contracts.generated import billing_models as wire
 from integration.mapping import MappingConfig, TransformContext
 from integration.metrics import CoreMetrics
 from integration.ports import BillingPort, SalesforcePort
@@ -39,6 +40,14 @@ class FlowContext:
     metrics: CoreMetrics
     settings: FlowSettings = field(default_factory=FlowSettings)
     _reference: TransformContext | None = None
+    _capabilities: wire.Capabilities | None = None
+
+    async def capable(self, name: str) -> bool:
+        """Whether the adapter declares an optional capability (``GET /capabilities``, read once;
+        absent means false, as the contract says)."""
+        if self._capabilities is None:
+            self._capabilities = await self.billing.capabilities()
+        return bool(getattr(self._capabilities, name, False))
 
     async def reference(self, *, refresh: bool = False) -> TransformContext:
         """Bill cycles and categories by name and id (cached; billing is their master)."""

@@ -93,11 +93,16 @@ async def link_accounts(ctx: FlowContext, accounts: Sequence[dict[str, Any]]) ->
         return LinkReport()
     reference = await ctx.reference()
     known = await ctx.store.xref.get_many([account["Id"] for account in accounts])
+    # New accounts are created 200 a call when the adapter declares batch create (the lookup
+    # before create, when asked for, is per account by nature).
+    batch = not ctx.settings.lookup_before_create and await ctx.capable("batch_account_create")
 
-    async def one(account: dict[str, Any]) -> LinkOutcome:
-        return await _link_one(ctx, account, reference, known.get(account["Id"]))
+    async def one(account: dict[str, Any]) -> LinkOutcome | _Create:
+        return await _link_one(ctx, account, reference, known.get(account["Id"]), batch=batch)
 
-    report = LinkReport(await ctx.gather_limited(accounts, one))
+    decided = await ctx.gather_limited(accounts, one)
+    created = await _create_in_batches(ctx, [item for item in decided if isinstance(item, _Create)])
+    report = LinkReport([created[item.sf_id] if isinstance(item, _Create) else item for item in decided])
     linked = [o for o in report.outcomes if o.status == "linked" and o.billing is not None]
     # The link is durable in the core before Salesforce hears of it: a crash here is repaired
     # by the retry, which finds the xref (or the billing account by external id) again.
@@ -110,9 +115,17 @@ async def link_accounts(ctx: FlowContext, accounts: Sequence[dict[str, Any]]) ->
     return report
 
 
+@dataclass(frozen=True)
+class _Create:
+    """An account to create in billing, left for a batch call."""
+
+    sf_id: str
+    draft: wire.AccountCreate
+
+
 async def _link_one(
-    ctx: FlowContext, account: dict[str, Any], reference: TransformContext, link: Link | None
-) -> LinkOutcome:
+    ctx: FlowContext, account: dict[str, Any], reference: TransformContext, link: Link | None, *, batch: bool
+) -> LinkOutcome | _Create:
     sf_id = str(account["Id"])
     try:
         if link is not None:
@@ -132,10 +145,12 @@ async def _link_one(
             draft = wire.AccountCreate.model_validate(prune_nulls(body))
         except ValidationError as exc:
             return LinkOutcome(sf_id, "refused", message="Cannot create the billing account: " + _first(exc))
+        if batch:
+            return _Create(sf_id, draft)
         # Optimistic create: the contract answers 409 naming the account that already holds this
         # external id, which is the lookup by external id at half the calls for new accounts.
         try:
-            created = await ctx.billing.create_account(draft, idempotency_key=f"q2c-link-{sf_id}")
+            created = await ctx.billing.create_account(draft, idempotency_key=_link_key(sf_id))
         except BillingApiError as exc:
             existing = exc.problem.get("existing_account_id")
             if exc.status == 409 and existing:  # created meanwhile (another worker, an earlier try)
@@ -143,12 +158,62 @@ async def _link_one(
             raise
         return LinkOutcome(sf_id, "linked", created, created=True)
     except BillingApiError as exc:
-        if 400 <= exc.status < 500 and exc.status not in (408, 429):
-            where = f" ({exc.param})" if exc.param else ""
-            return LinkOutcome(
-                sf_id, "refused", message=f"Billing refused the account: {exc.code}{where}: {exc.detail}"
-            )
-        return LinkOutcome(sf_id, "failed", message=str(exc))
+        return _not_linked(sf_id, exc.status, exc.code, exc.param, exc.detail, str(exc))
+
+
+def _link_key(sf_id: str) -> str:
+    """One idempotency key per Salesforce account, single or batch create alike."""
+    return f"q2c-link-{sf_id}"
+
+
+def _not_linked(
+    sf_id: str, status: int, code: str | None, param: str | None, detail: str | None, text: str
+) -> LinkOutcome:
+    """A refusal (4xx: the data must change) or a transient failure (the job retries)."""
+    if 400 <= status < 500 and status not in (408, 429):
+        where = f" ({param})" if param else ""
+        return LinkOutcome(sf_id, "refused", message=f"Billing refused the account: {code}{where}: {detail}")
+    return LinkOutcome(sf_id, "failed", message=text)
+
+
+BATCH_CREATE = 200  # the contract's maxItems for POST /accounts/batch
+
+
+async def _create_in_batches(ctx: FlowContext, creates: Sequence[_Create]) -> dict[str, LinkOutcome]:
+    """``POST /accounts/batch``, 200 accounts a call, each item under the key a single create
+    would use (so a retry, batch or single, replays instead of creating twice)."""
+    chunks = [creates[start : start + BATCH_CREATE] for start in range(0, len(creates), BATCH_CREATE)]
+
+    async def one(chunk: Sequence[_Create]) -> list[LinkOutcome]:
+        try:
+            results = await ctx.billing.create_accounts_batch([(_link_key(c.sf_id), c.draft) for c in chunk])
+        except BillingApiError as exc:
+            return [
+                _not_linked(c.sf_id, exc.status, exc.code, exc.param, exc.detail, str(exc)) for c in chunk
+            ]
+        return [await _batch_outcome(ctx, c.sf_id, result) for c, result in zip(chunk, results, strict=True)]
+
+    outcomes: dict[str, LinkOutcome] = {}
+    for chunk_outcomes in await ctx.gather_limited(chunks, one):
+        outcomes.update((outcome.sf_id, outcome) for outcome in chunk_outcomes)
+    return outcomes
+
+
+async def _batch_outcome(ctx: FlowContext, sf_id: str, result: wire.AccountBatchItemResult) -> LinkOutcome:
+    if result.account is not None and result.status == 201:
+        return LinkOutcome(sf_id, "linked", result.account, created=True)
+    error = result.error
+    extra = (error.model_extra or {}) if error is not None else {}
+    existing = extra.get("existing_account_id")
+    try:
+        if result.status == 409 and existing:  # already linked to this external id
+            return LinkOutcome(sf_id, "linked", await ctx.billing.get_account(str(existing)))
+    except BillingApiError as exc:
+        return _not_linked(sf_id, exc.status, exc.code, exc.param, exc.detail, str(exc))
+    code = error.code if error is not None else None
+    detail = error.detail if error is not None else "no error in the batch result"
+    param = error.param if error is not None else None
+    return _not_linked(sf_id, result.status, code, param, detail, f"{result.status} {code}: {detail}")
 
 
 def _first(error: ValidationError) -> str:

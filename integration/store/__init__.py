@@ -8,12 +8,14 @@ from pathlib import Path
 
 import aiosqlite
 
+from integration.store.channels import Channels, Position, StoredEvent
 from integration.store.db import open_database
 from integration.store.inbox import Inbox, InboxEvent
 from integration.store.jobs import Job, JobQueue
 from integration.store.xref import Checkpoints, Link, LinkResult, LinkResults, Xref
 
 __all__ = [
+    "Channels",
     "Checkpoints",
     "Inbox",
     "InboxEvent",
@@ -22,7 +24,9 @@ __all__ = [
     "Link",
     "LinkResult",
     "LinkResults",
+    "Position",
     "Store",
+    "StoredEvent",
     "Xref",
     "open_store",
 ]
@@ -36,6 +40,7 @@ class Store:
     xref: Xref
     link_results: LinkResults
     checkpoints: Checkpoints
+    channels: Channels
 
     async def close(self) -> None:
         await self.db.close()
@@ -50,4 +55,5 @@ async def open_store(path: Path | str, *, owner: str | None = None) -> Store:
         xref=Xref(db),
         link_results=LinkResults(db),
         checkpoints=Checkpoints(db),
+        channels=Channels(db),
     )

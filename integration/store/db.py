@@ -8,6 +8,8 @@ Tables:
 - ``jobs``: the work queue (kind + key, attempts, next run time, lease); at most one pending
   job per (kind, key), so 1,000 events about one account coalesce into one job.
 - ``checkpoints``: cursors (billing event log position, Salesforce SystemModstamp).
+- ``channel_events``, ``replay_positions``: Salesforce events received and each channel's
+  replay position (``integration.store.channels``).
 """
 
 from __future__ import annotations
@@ -74,6 +76,24 @@ CREATE INDEX IF NOT EXISTS jobs_due ON jobs (status, kind, next_run_at);
 CREATE TABLE IF NOT EXISTS checkpoints (
     name            TEXT PRIMARY KEY,
     value           TEXT NOT NULL,
+    updated_at      TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS channel_events (
+    channel         TEXT NOT NULL,
+    replay_id       INTEGER NOT NULL,
+    event_uuid      TEXT,
+    payload         TEXT NOT NULL,  -- the transport-neutral event (integration.events.model)
+    created_at      TEXT,           -- when Salesforce created it (commit time / CreatedDate)
+    received_at     REAL NOT NULL,  -- epoch seconds
+    status          TEXT NOT NULL,  -- new | processed | dead
+    reason          TEXT,
+    PRIMARY KEY (channel, replay_id)
+);
+CREATE INDEX IF NOT EXISTS channel_events_status ON channel_events (status, received_at);
+CREATE TABLE IF NOT EXISTS replay_positions (
+    channel         TEXT PRIMARY KEY,
+    replay_id       INTEGER,        -- NULL: subscribed, nothing stored yet (see the module doc)
+    last_event_at   TEXT,           -- created_at of the newest stored event (recovery scans)
     updated_at      TEXT NOT NULL
 );
 """

@@ -28,6 +28,8 @@ CHAOS_CALLER = "q2c-chaos"
 #: How often a kill trigger reads the simulators' request journals (the core's calls are
 #: observed as they happen; there is nothing to await across processes).
 TRIGGER_INTERVAL = 0.005
+#: Accounts one ``POST /accounts/batch`` may carry (the contract's maxItems).
+BATCH_CREATE = 200
 
 
 class ChaosTimeout(RuntimeError):
@@ -212,9 +214,16 @@ class Observer:
         return int(data[-1]["seq"]) if data else 0
 
     def count_since(self, trigger: Trigger, mark: int) -> int:
-        """The core's successful calls of that kind after ``mark``."""
+        """The core's successful calls of that kind after ``mark`` (for billing creates: accounts,
+        a batch create counting as the up to 200 it carries)."""
         sim, query = self._journal_query(trigger)
-        return len(self.sim_get(sim, f"/requests?{query}&since={mark}&limit=1000")["data"])
+        found = len(self.sim_get(sim, f"/requests?{query}&since={mark}&limit=1000")["data"])
+        if trigger == "billing_creates":
+            batch = f"method=POST&path=/accounts/batch&status=200&caller={CORE_BILLING_CALLER}"
+            found += BATCH_CREATE * len(
+                self.sim_get(sim, f"/requests?{batch}&since={mark}&limit=1000")["data"]
+            )
+        return found
 
     def _journal_query(self, trigger: Trigger) -> tuple[ControlPlane, str]:
         if trigger == "billing_creates":

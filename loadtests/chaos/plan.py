@@ -125,6 +125,14 @@ def fault_families(rate: float) -> tuple[FaultFamily, ...]:
                     "effect": {"type": "connection_reset"},
                     "probability": min(3 * rate, 0.5),
                 },
+                # The core creates through the batch operation when the adapter declares it: a
+                # reset there must be retried without creating any account twice.
+                {
+                    "caller": billing,
+                    "operation": "createAccountsBatch",
+                    "effect": {"type": "connection_reset"},
+                    "probability": min(3 * rate, 0.5),
+                },
             ),
         ),
         FaultFamily(

@@ -34,7 +34,13 @@ import requests
 from rich.console import Console
 
 from loadtests.chaos.observe import ChaosTimeout, Observer
-from loadtests.chaos.plan import ChaosPlan, KillPoint, make_plan
+from loadtests.chaos.plan import (
+    CORE_SALESFORCE_CALLER,
+    SALESFORCE_COLLECTIONS,
+    ChaosPlan,
+    KillPoint,
+    make_plan,
+)
 from loadtests.chaos.report import EXIT_ERROR, EXIT_FAIL, EXIT_PASS, fired, judge, render, write_json
 from loadtests.chaos.supervisor import Component, ComponentError, Supervisor
 from loadtests.clients import LOAD_WEBHOOK_SECRET, ControlPlane, TargetError, order_body
@@ -303,10 +309,29 @@ def _link_phase(run: Run) -> None:
         start += size
         armed = plan.kills_in("link", wave)
         marks = [run.obs.journal_mark(k.trigger) for k in armed[:1]]
+        if armed:
+            _hold_next_write_back(run)
         ids = run.obs.crm.create("Account", [p.record for p in batch])
         run.kinds.update({i: p.kind for i, p in zip(ids, batch, strict=True)})
         _kills(run, armed, marks)
         run.obs.wait_idle(run.deadline, f"the link wave {wave + 1}")
+
+
+def _hold_next_write_back(run: Run) -> None:
+    """Delay the core's next Salesforce write-back (one call, 1.5 s). Billing creates a wave's
+    accounts in one batch call when it declares batch create, and the write-back follows at once:
+    without the delay the kill armed on the creates would land after the whole link. With it, it
+    lands between billing's creates and Salesforce hearing of them, the window that must not
+    create an account twice on restart."""
+    rule = {
+        "caller": CORE_SALESFORCE_CALLER,
+        "path": SALESFORCE_COLLECTIONS,
+        "effect": {"type": "latency", "fixed_ms": 1500},
+        "times": 1,
+    }
+    response = run.obs.session.post(f"{run.obs.salesforce_sim.base}/__sim/faults", json=rule, timeout=30)
+    if response.status_code >= 300:
+        raise FaultsRefused(f"the write-back delay: HTTP {response.status_code}: {_problem_text(response)}")
 
 
 def _order_services(run: Run) -> None:

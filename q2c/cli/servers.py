@@ -4,6 +4,7 @@ declared once in an option group and each settings object built from its group."
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -40,6 +41,31 @@ from q2c.options import (
     path_option,
 )
 from sandbox.config import RuntimeConfig, parse_hosts
+
+PubSubPortOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--pubsub-port",
+        envvar="Q2C_PUBSUB_PORT",
+        min=0,
+        max=65535,
+        help="Port of the Salesforce Pub/Sub API (gRPC); default 8704, or a free port when the "
+        "Salesforce port is 0.",
+    ),
+]
+OutboundOpt = Annotated[
+    list[Path] | None,
+    path_option(
+        "--outbound",
+        envvar="Q2C_SALESFORCE_OUTBOUND",
+        exists=True,
+        dir_okay=False,
+        help="YAML file of Outbound Message declarations (repeatable; docs/salesforce.md).",
+    ),
+]
+
+
+WebPortOpt = Annotated[int, typer.Option("--web-port", envvar="Q2C_WEB_PORT", min=0, max=65535)]
 
 
 def _timeout(flag: str, variable: str, what: str, default: float) -> Any:
@@ -117,13 +143,18 @@ class SalesforceOptions:
     country_rule: CountryRuleOpt = False
     api_limit: ApiLimitOpt = None
     session_timeout: SessionTimeoutOpt = None
+    pubsub_port: PubSubPortOpt = None
+    outbound: OutboundOpt = None
 
     def settings(self) -> dict[str, Any]:
         return {
             "schema_files": tuple(self.schema or ()),
+            "outbound_files": tuple(self.outbound or ()),
             "country_rule": self.country_rule,
             "api_limit": self.api_limit,
             "session_timeout": self.session_timeout,
+            "pubsub_port": self.pubsub_port,
+            "pubsub_tls": self.tls,  # the Pub/Sub API serves TLS from the same CA as HTTPS
         }
 
 
@@ -147,8 +178,12 @@ class BillingOptions:
 
 
 def _schema_error(exc: ValueError) -> typer.BadParameter:
-    """A ``--schema`` file that cannot be used (SchemaError): a usage error, not a traceback."""
-    return typer.BadParameter(str(exc), param_hint="--schema")
+    """A ``--schema`` file that cannot be used (SchemaError), or an ``--outbound`` one
+    (DeclarationError): a usage error, not a traceback."""
+    from simulators.salesforce.outbound.declarations import DeclarationError
+
+    hint = "--outbound" if isinstance(exc, DeclarationError) else "--schema"
+    return typer.BadParameter(str(exc), param_hint=hint)
 
 
 @grouped
@@ -159,10 +194,15 @@ def up(
     salesforce_port: SalesforcePortOpt = defaults.SALESFORCE_PORT,
     billing_port: BillingPortOpt = defaults.BILLING_PORT,
     core_port: CorePortOpt = defaults.CORE_PORT,
+    web_port: WebPortOpt = defaults.WEB_PORT,
 ) -> None:
-    """Run the Salesforce simulator, the billing simulator and the integration core in one process."""
+    """Run the Salesforce simulator, the billing simulator, the integration core and the web console
+    in one process."""
+    from integration.core import CoreSettings
+    from integration.events.consumer import EventSettings
     from sandbox.runtime import billing_settings, run_system, salesforce_settings
     from sandbox.system import SystemOptions
+    from web.settings import WebSettings
 
     config = serve.config(salesforce_port=salesforce_port, billing_port=billing_port, core_port=core_port)
     try:
@@ -180,6 +220,10 @@ def up(
         billing=billing_settings(config, **billing.settings()),
         tls=salesforce.tls,
         timeouts=serve.timeouts(),
+        web=WebSettings(),
+        web_port=web_port,
+        # The core hears of Salesforce changes as `q2c core` does by default: over CometD.
+        core=CoreSettings(events=EventSettings(mode="cometd")),
     )
     run_system(options, seed=config.seed, console=Console())
 
@@ -221,6 +265,14 @@ def billing(
 
 def _seconds(flag: str, variable: str, what: str) -> Any:
     return typer.Option(flag, envvar=variable, min=0, help=f"Seconds between {what} (0: off).")
+
+
+class EventsMode(StrEnum):
+    """How the core hears of Salesforce changes (``--events``)."""
+
+    COMETD = "cometd"
+    PUBSUB = "pubsub"
+    POLL = "poll"
 
 
 @dataclass(frozen=True)
@@ -282,6 +334,25 @@ class CoreOptions:
             "--poll-salesforce", "Q2C_CORE_POLL_SALESFORCE", "delta polls of Salesforce for link requests"
         ),
     ] = 0.0
+    events: Annotated[
+        EventsMode,
+        typer.Option(
+            "--events",
+            envvar="Q2C_CORE_EVENTS",
+            help="How the core hears of Salesforce changes: Streaming API (CometD), Pub/Sub API (gRPC),"
+            " or the SystemModstamp delta poll (every --poll-salesforce seconds, 30 when 0). An org"
+            " without the channels falls back to polling.",
+        ),
+    ] = EventsMode.COMETD
+    pubsub_target: Annotated[
+        str | None,
+        typer.Option(
+            "--pubsub-target",
+            envvar="Q2C_CORE_PUBSUB_TARGET",
+            help="host:port of the org's Pub/Sub API (default: the Salesforce host, port 8704;"
+            " api.pubsub.salesforce.com:7443 for a real org).",
+        ),
+    ] = None
     record_by_record: Annotated[
         bool,
         typer.Option(
@@ -305,6 +376,7 @@ class CoreOptions:
         """The ``integration.core.CoreSettings`` these options describe."""
         from integration.core import CoreSettings
         from integration.engine import EngineSettings
+        from integration.events.consumer import EventSettings
         from integration.flows.context import FlowSettings
 
         return CoreSettings(
@@ -320,7 +392,14 @@ class CoreOptions:
             mapping_path=self.mapping,
             flows=FlowSettings(record_by_record=self.record_by_record),
             engine=EngineSettings(
-                billing_poll_interval=self.poll_billing, salesforce_poll_interval=self.poll_salesforce
+                billing_poll_interval=self.poll_billing,
+                # --events poll: the event consumer runs the poll (once, not twice).
+                salesforce_poll_interval=0.0 if self.events is EventsMode.POLL else self.poll_salesforce,
+            ),
+            events=EventSettings(
+                mode=self.events.value,
+                poll_interval=self.poll_salesforce or EventSettings.poll_interval,
+                pubsub_target=self.pubsub_target,
             ),
         )
 
@@ -341,6 +420,76 @@ def core(
     run_components([spec], seed=config.seed, console=Console())
 
 
+@dataclass(frozen=True)
+class WebOptions:
+    """The web console's options: where the other components are (``q2c web``)."""
+
+    salesforce_url: Annotated[
+        str, typer.Option("--salesforce-url", envvar="Q2C_SALESFORCE_URL", help="Salesforce URL.")
+    ] = f"http://{defaults.DEFAULT_HOST}:{defaults.SALESFORCE_PORT}"
+    billing_url: Annotated[
+        str, typer.Option("--billing-url", envvar="Q2C_BILLING_URL", help="Billing simulator URL.")
+    ] = f"http://{defaults.DEFAULT_HOST}:{defaults.BILLING_PORT}"
+    core_url: Annotated[
+        str, typer.Option("--core-url", envvar="Q2C_CORE_URL", help="Integration core URL.")
+    ] = f"http://{defaults.DEFAULT_HOST}:{defaults.CORE_PORT}"
+    session_key: Annotated[
+        str | None,
+        typer.Option(
+            "--session-key",
+            envvar="Q2C_WEB_SESSION_KEY",
+            help="Fernet key for the session cookie (default: a new key per start).",
+        ),
+    ] = None
+    customer: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--customer",
+            envvar="Q2C_WEB_CUSTOMERS",
+            help="A portal customer, email=BAN or email:password=BAN (repeatable; default: the demo customers).",
+        ),
+    ] = None
+
+    def settings(self) -> Any:
+        """The ``web.settings.WebSettings`` these options describe."""
+        from cryptography.fernet import Fernet
+
+        from web.settings import WebSettings, demo_customers, parse_customer
+
+        try:
+            customers = tuple(parse_customer(c) for c in self.customer) if self.customer else demo_customers()
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--customer") from None
+        if self.session_key is not None:
+            try:
+                Fernet(self.session_key)
+            except ValueError as exc:
+                raise typer.BadParameter(str(exc), param_hint="--session-key") from None
+        return WebSettings(
+            salesforce_url=self.salesforce_url,
+            billing_url=self.billing_url,
+            core_url=self.core_url,
+            session_key=self.session_key,
+            customers=customers,
+        )
+
+
+@grouped
+def web(
+    bind: BindOptions,
+    options: WebOptions,
+    port: Annotated[
+        int, typer.Option("--port", "--web-port", envvar="Q2C_WEB_PORT", min=0, max=65535)
+    ] = defaults.WEB_PORT,
+) -> None:
+    """Run the web console and customer portal alone (port 8700), pointed at the other components."""
+    from sandbox.runtime import run_components, web_spec
+
+    config = bind.runtime()
+    spec = web_spec(config, options.settings(), port, timeouts=bind.timeouts())
+    run_components([spec], seed=config.seed, console=Console())
+
+
 def register(app: typer.Typer) -> None:
-    for command in (up, salesforce, billing, core):
+    for command in (up, salesforce, billing, core, web):
         app.command()(command)

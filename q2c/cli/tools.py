@@ -122,6 +122,9 @@ BENCHMARKS = {
     "billing": "loadtests.bench.billing",
     "link": "loadtests.bench.link",
     "startup": "q2c.startup",
+    "http": "loadtests.bench.http",
+    "soql": "loadtests.bench.soql",
+    "events": "q2c.bench_events",
 }
 QuickOpt = Annotated[bool, typer.Option("--quick", help="Smaller sizes, for a smoke run.")]
 
@@ -156,6 +159,42 @@ def bench_billing(quick: QuickOpt = False) -> None:
 def bench_link(quick: QuickOpt = False) -> None:
     """Accounts linked per second end to end, bulkified vs record by record."""
     _run_bench("link", quick)
+
+
+@bench_app.command("events")
+def bench_events(quick: QuickOpt = False) -> None:
+    """Change events/s from DML to a subscriber and latency p50/p99, over CometD and Pub/Sub."""
+    _run_bench("events", quick)
+
+
+@bench_app.command("http")
+def bench_http(
+    quick: QuickOpt = False,
+    records: Annotated[
+        str, typer.Option("--records", help="Comma-separated data sizes; each gets fresh servers.")
+    ] = "10000,100000",
+    seconds: Annotated[float, typer.Option("--seconds", min=1, help="Each wrk run.")] = 5.0,
+    rounds: Annotated[int, typer.Option("--rounds", min=1, help="Interleaved rounds.")] = 3,
+    connections: Annotated[int, typer.Option("--connections", min=1)] = 16,
+    peer: Annotated[bool, typer.Option("--peer/--no-peer", help="Measure localstripe too.")] = True,
+) -> None:
+    """Requests/s by wrk: simulators vs a bare aiohttp server (and localstripe), side by side."""
+    sizes = [int(size) for size in records.split(",") if size.strip()]
+    _run_bench(
+        "http", quick, records=sizes, seconds=seconds, rounds=rounds, connections=connections, peer=peer
+    )
+
+
+@bench_app.command("soql")
+def bench_soql(
+    quick: QuickOpt = False,
+    sizes: Annotated[
+        str, typer.Option("--sizes", help="Comma-separated Account counts.")
+    ] = "10000,100000,1000000",
+    seconds: Annotated[float, typer.Option("--seconds", min=1, help="Each mixed-load run.")] = 5.0,
+) -> None:
+    """SOQL query times at each size, and event-loop lag while scans and GETs run together."""
+    _run_bench("soql", quick, sizes=[int(size) for size in sizes.split(",") if size.strip()], seconds=seconds)
 
 
 @bench_app.command("startup")

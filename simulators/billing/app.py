@@ -50,6 +50,9 @@ class BillingSettings:
     #: The virtual clock's start (None: now) and whether it stands still until moved.
     clock_start: datetime | None = None
     clock_frozen: bool = False
+    #: Optional capabilities this simulator declares false, their operations answering 422
+    #: ``unsupported_operation`` as an adapter without them may (to test clients' fallbacks).
+    withheld_capabilities: frozenset[str] = frozenset()
 
 
 class BillingState:
@@ -103,7 +106,10 @@ def create_app(
         kit,
         system,
         ApiSettings(
-            api_keys=settings.api_keys, rate_limit=settings.rate_limit, rate_burst=settings.rate_burst
+            api_keys=settings.api_keys,
+            rate_limit=settings.rate_limit,
+            rate_burst=settings.rate_burst,
+            withheld_capabilities=settings.withheld_capabilities,
         ),
     )
     state.api = api

@@ -144,7 +144,8 @@ async def ready(request: web.Request) -> web.Response:
 
 async def openapi(request: web.Request) -> web.Response:
     _no_query(request)
-    text = control_spec_text(_kit(request), vendor_operations(request.app))
+    routed = {resource.canonical for resource in request.app.router.resources()}
+    text = control_spec_text(_kit(request), vendor_operations(request.app), routed)
     return web.Response(text=text, content_type="application/yaml")
 
 
@@ -429,10 +430,15 @@ async def replay(request: web.Request) -> web.Response:
     )
 
 
-def control_spec(kit: SimKit, operations: list[str] | None = None) -> dict[str, Any]:
+def control_spec(
+    kit: SimKit, operations: list[str] | None = None, routed: set[str] | None = None
+) -> dict[str, Any]:
     """The control-plane OpenAPI, with this simulator's seed counts (and, given them, the
-    operation names fault rules accept) filled in."""
+    operation names fault rules accept) filled in; given the paths the app routes, only those
+    (one document describes both simulators; the events and outbound routes are Salesforce's)."""
     spec = copy.deepcopy(load_spec("sim-control"))
+    if routed is not None:
+        spec["paths"] = {path: item for path, item in spec["paths"].items() if path in routed}
     if operations is not None:
         spec["components"]["schemas"]["FaultRuleSpec"]["properties"]["operation"]["enum"] = operations
     counts = spec["components"]["schemas"]["SeedCounts"]
@@ -462,8 +468,10 @@ def _host_alternation(hosts: frozenset[str]) -> str:
     return "(" + "|".join(escaped) + ")"
 
 
-def control_spec_text(kit: SimKit, operations: list[str] | None = None) -> str:
-    return yaml.safe_dump(control_spec(kit, operations), sort_keys=False)
+def control_spec_text(
+    kit: SimKit, operations: list[str] | None = None, routed: set[str] | None = None
+) -> str:
+    return yaml.safe_dump(control_spec(kit, operations, routed), sort_keys=False)
 
 
 def add_control_routes(app: web.Application) -> None:

@@ -12,25 +12,34 @@ from pathlib import Path
 
 from aiohttp import web
 
-from contracts import spec_text
+from contracts import defaults, spec_text
 from simulators.kit import SimKit, create_sim_app
 from simulators.kit.app import DEFAULT_MAX_BODY
 from simulators.kit.clock import Clock
 from simulators.kit.meter import Meter
 from simulators.salesforce.api.auth import add_auth_routes
 from simulators.salesforce.api.cometd import add_cometd_routes
+from simulators.salesforce.api.events_control import add_events_control_routes
 from simulators.salesforce.api.identity import add_identity_routes
+from simulators.salesforce.api.outbound_control import OUTBOUND, add_outbound_control_routes
 from simulators.salesforce.api.paths import merge_slashes
 from simulators.salesforce.api.query import bulk_query_rows
 from simulators.salesforce.api.routes import STATE, add_data_routes, session_token
 from simulators.salesforce.api.soap import add_soap_routes
+from simulators.salesforce.cometd.clients import CometdSettings
 from simulators.salesforce.errors import SalesforceDialect
 from simulators.salesforce.models.bulk import BulkPace, BulkWorker
 from simulators.salesforce.models.orgs import ConnectedAppSpec, OrgSpec
 from simulators.salesforce.models.schema import load_schema
 from simulators.salesforce.models.state import SalesforceState
+from simulators.salesforce.outbound.declarations import load_declarations
+from simulators.salesforce.outbound.delivery import OutboundSender
+from simulators.salesforce.outbound.queue import Schedule
+from simulators.salesforce.pubsub.server import PubSubServer, PubSubSettings
 
 COUNTRY_RULE = "Account.Billing_Country_ISO_Code"
+#: The Pub/Sub API server, when the settings ask for one (started and stopped in cleanup_ctx).
+PUBSUB = web.AppKey("salesforce_pubsub", PubSubServer)
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,14 @@ class SalesforceSettings:
     frozen_clock: bool = False
     #: Largest request body accepted (Bulk API 2.0 uploads go up to 150 MB); more is 413.
     max_body_bytes: int = DEFAULT_MAX_BODY
+    #: Streaming API (CometD) timeouts and limits: Salesforce's by default, smaller in tests.
+    cometd: CometdSettings = field(default_factory=CometdSettings)
+    #: Serve the Pub/Sub API (gRPC) on its own port; None: no Pub/Sub server (unit tests).
+    pubsub: PubSubSettings | None = None
+    #: YAML files of Outbound Message declarations (docs/salesforce.md "Outbound Messages").
+    outbound_files: tuple[Path, ...] = ()
+    #: Outbound Message retries (15 s doubling to 2 h apart, for 24 h) and the 60 s timeout.
+    outbound_schedule: Schedule = field(default_factory=Schedule)
 
 
 class SalesforceAppDialect(SalesforceDialect):
@@ -133,10 +150,44 @@ def create_app(settings: SalesforceSettings | None = None) -> web.Application:
             state.worker = None
 
     app.cleanup_ctx.append(bulk_worker)
+    outbound = OutboundSender(
+        clock,
+        lambda: state.orgs,
+        declarations=[d for path in settings.outbound_files for d in load_declarations(path)],
+        allowed_hosts=settings.webhook_hosts,
+        schedule=settings.outbound_schedule,
+        base_url=f"http://127.0.0.1:{defaults.SALESFORCE_PORT}",
+    )
+    app[OUTBOUND] = outbound
+
+    async def outbound_worker(app: web.Application) -> AsyncIterator[None]:
+        for org in state.orgs.orgs:  # bad file declarations fail the start, not the worker
+            outbound.adopt(org)
+        task = asyncio.create_task(outbound.run(), name="salesforce-outbound-messages")
+        try:
+            yield
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    app.cleanup_ctx.append(outbound_worker)
+    if settings.pubsub is not None:
+        pubsub = app[PUBSUB] = PubSubServer(state, settings.pubsub, seed=settings.seed)
+
+        async def pubsub_server(app: web.Application) -> AsyncIterator[None]:
+            await pubsub.start()
+            try:
+                yield
+            finally:
+                await pubsub.stop()
+
+        app.cleanup_ctx.append(pubsub_server)
     add_data_routes(app)  # first: the hot path resolves in fewer steps
     add_auth_routes(app)
     add_identity_routes(app)
     add_soap_routes(app)
-    add_cometd_routes(app)
+    add_cometd_routes(app, settings.cometd, settings.seed)
+    add_outbound_control_routes(app)
+    add_events_control_routes(app)
     app.router.add_get("/openapi.yaml", openapi, name="sf_openapi")
     return app

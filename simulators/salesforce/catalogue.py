@@ -397,3 +397,79 @@ INVALID_PARAMETER = _entry(
     "INVALID_PARAMETER", "INVALIDPARAMETER", 400, "maxRecords must be a positive integer: {value}"
 )
 INVALID_LOCATOR = _entry("INVALID_LOCATOR", "INVALIDLOCATOR", 400, "Invalid locator: {locator}")
+
+# Platform events and undelete (the event bus, issue 13).
+# An event message may hold 1 MB (salesforce-events.md §2.4); the wording is ours (undocumented).
+EVENT_TOO_LARGE = _entry(
+    "EVENT_TOO_LARGE", "LIMIT_EXCEEDED", 400, "The event message exceeds the maximum size of {limit} bytes."
+)
+# Over HourlyPublishedPlatformEvents: LIMIT_EXCEEDED and nothing queued (§1.9).
+PUBLISH_LIMIT_EXCEEDED = _entry(
+    "PUBLISH_LIMIT_EXCEEDED", "LIMIT_EXCEEDED", 400, "HourlyPublishedPlatformEvents Limit exceeded."
+)
+# The SOAP/Apex undelete() of a record that is not in the recycle bin.
+UNDELETE_FAILED = _entry("UNDELETE_FAILED", "UNDELETE_FAILED", 400, "Entity is not in the recycle bin")
+
+# Catalog and order rules (orders-and-catalog.md §0, §1.9; models/order_rules.py). Verbatim where
+# the reference has the text; the rest (marked [inf]) keep the code the reference names.
+STANDARD_PRICE_NOT_DEFINED = _entry(
+    "STANDARD_PRICE_NOT_DEFINED",
+    "STANDARD_PRICE_NOT_DEFINED",
+    400,
+    "Before creating a custom price, create a standard price.",
+)
+DUPLICATE_PRICE = _entry(
+    "DUPLICATE_PRICE", "DUPLICATE_VALUE", 400, "This price definition already exists in this price book"
+)
+# [inf] clients can only update the standard price book (§1.2), never delete it.
+STANDARD_PRICE_BOOK_DELETE = _entry(
+    "STANDARD_PRICE_BOOK_DELETE",
+    "INVALID_OPERATION",
+    400,
+    "The standard price book can't be deleted",
+)
+ENTRY_NOT_IN_ORDER_PRICE_BOOK = _entry(
+    "ENTRY_NOT_IN_ORDER_PRICE_BOOK",
+    "FIELD_INTEGRITY_EXCEPTION",
+    400,
+    "Order Products must have a Price Book Entry that belongs to the Price Book related to the parent"
+    " Order.: Price Book Entry ID",
+)
+INACTIVE_PRICE_BOOK_ENTRY = _entry(
+    "INACTIVE_PRICE_BOOK_ENTRY",
+    "FIELD_INTEGRITY_EXCEPTION",
+    400,
+    "field integrity exception: PricebookEntryId (pricebook entry is inactive)",
+)
+# [inf] Help: "After a price book is assigned to an order, it can't be changed or removed."
+ORDER_PRICE_BOOK_FIXED = _entry(
+    "ORDER_PRICE_BOOK_FIXED",
+    "FIELD_INTEGRITY_EXCEPTION",
+    400,
+    "You can't change or remove the price book of an order once it is set: Price Book ID",
+)
+# [inf] Object Reference: Status must be the only field in the activating update.
+ACTIVATION_STATUS_ONLY = _entry(
+    "ACTIVATION_STATUS_ONLY",
+    "FIELD_INTEGRITY_EXCEPTION",
+    400,
+    "Status must be the only field updated when activating an order: Status",
+)
+ORDER_CREATED_ACTIVATED = _entry(
+    "ORDER_CREATED_ACTIVATED",
+    "FIELD_INTEGRITY_EXCEPTION",
+    400,
+    "You can't create an order in an activated state. Create it as Draft, then activate it: Status",
+)
+ACTIVATION_NEEDS_PRODUCTS = _entry(
+    "ACTIVATION_NEEDS_PRODUCTS",
+    "FIELD_INTEGRITY_EXCEPTION",
+    400,
+    "You can't activate an order without order products",
+)
+ACTIVATED_ORDER_LOCKED = _entry(
+    "ACTIVATED_ORDER_LOCKED",
+    "ENTITY_IS_LOCKED",
+    400,
+    "Unable to modify activated or superseded Order: cannot delete Order, or add or remove Order Products",
+)

@@ -3,15 +3,18 @@
 The CRM side is created through the Salesforce REST API by a "CRM user" client, the way an org
 gets its data; assertions read both systems through their APIs and meters."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from sandbox.system import SystemOptions
 from simulators.billing.app import BillingSettings
+from simulators.billing.app import create_app as billing_app
 from simulators.salesforce.app import SalesforceSettings
+from simulators.salesforce.app import create_app as salesforce_app
 from tests.support.sandbox import Sandbox, make_sandbox
+from tests.support.servers import running_app
 
 
 @pytest.fixture
@@ -23,3 +26,15 @@ async def sandbox(tmp_path: Path) -> AsyncIterator[Sandbox]:
     )
     async with make_sandbox(options) as sandbox:
         yield sandbox
+
+
+@pytest.fixture
+def simulators() -> Iterator[tuple[str, str]]:
+    """Both simulators in this process (a thread); the core runs in its own process."""
+    with (
+        running_app(salesforce_app, name="salesforce") as salesforce,
+        running_app(
+            lambda: billing_app(BillingSettings(rate_limit=None, counts={"accounts": 0})), name="billing"
+        ) as billing,
+    ):
+        yield salesforce.url, billing.url

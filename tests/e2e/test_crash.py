@@ -1,11 +1,7 @@
 """SIGKILL the core in the middle of a 2,000-account link, restart it on the same store, and it
 finishes: no billing account created twice, no Salesforce account left unlinked."""
 
-import asyncio
-import signal
-import subprocess
-import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -16,92 +12,9 @@ from contracts import defaults
 from integration.clients.billing import BillingClient, BillingConfig
 from integration.clients.salesforce import SalesforceClient, SalesforceConfig
 from sandbox import scenario
-from simulators.billing.app import BillingSettings
-from simulators.billing.app import create_app as billing_app
-from simulators.salesforce.app import create_app as salesforce_app
-from tests.support.servers import running_app
+from tests.support.core_process import CoreProcess
 
 N = 2000
-TOKEN = {"Authorization": f"Bearer {defaults.CORE_API_TOKEN}"}
-
-
-@pytest.fixture
-def simulators() -> Iterator[tuple[str, str]]:
-    """Both simulators in this process (a thread); the core runs in its own process."""
-    with (
-        running_app(salesforce_app, name="salesforce") as salesforce,
-        running_app(
-            lambda: billing_app(BillingSettings(rate_limit=None, counts={"accounts": 0})), name="billing"
-        ) as billing,
-    ):
-        yield salesforce.url, billing.url
-
-
-class CoreProcess:
-    def __init__(self, state_dir: Path, salesforce_url: str, billing_url: str) -> None:
-        self.state_dir, self.salesforce_url, self.billing_url = state_dir, salesforce_url, billing_url
-        self.process: subprocess.Popen[str] | None = None
-        self.url = ""
-
-    async def start(self) -> None:
-        ports = self.state_dir / "ports"
-        port_file = ports / "core.port"
-        port_file.unlink(missing_ok=True)
-        self.process = _spawn(
-            [
-                str(Path(sys.executable).with_name("q2c")),
-                "core",
-                "--port",
-                "0",
-                "--port-dir",
-                str(ports),
-                "--state-dir",
-                str(self.state_dir),
-                "--salesforce-url",
-                self.salesforce_url,
-                "--billing-url",
-                self.billing_url,
-            ]
-        )
-        assert self.process.stdout is not None
-        # The banner is printed once the core is serving: read up to it (no polling).
-        line = await asyncio.to_thread(_read_until, self.process.stdout, "Press Ctrl-C to stop.")
-        assert line, "the core did not start"
-        self.url = f"http://127.0.0.1:{port_file.read_text().strip()}"
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=30)
-        self.close()
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            self.process.wait(timeout=30)
-        self.close()
-
-    def close(self) -> None:
-        if self.process is not None and self.process.stdout is not None:
-            self.process.stdout.close()
-
-    async def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        async with (
-            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=300)) as session,
-            session.request(method, self.url + path, json=body, headers=TOKEN) as response,
-        ):
-            return response.status, await response.json(content_type=None)
-
-
-def _spawn(command: list[str]) -> "subprocess.Popen[str]":
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-
-
-def _read_until(stream: Any, marker: str) -> str:
-    for line in stream:
-        if marker in line:
-            return str(line)
-    return ""
 
 
 @pytest.fixture

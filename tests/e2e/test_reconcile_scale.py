@@ -29,6 +29,7 @@ from simulators.salesforce.app import SalesforceSettings
 from tests.support.sandbox import JumpClock, Sandbox, make_sandbox
 
 ACCOUNTS = 2000
+PER_ACCOUNT = frozenset({"batch_account_create", "account_summaries", "invoices_updated_since"})
 WITH_SERVICES = 400  # invoices for several pages of the tenant-wide listing
 
 
@@ -39,7 +40,10 @@ async def test_reconcile_of_2000_accounts_under_the_default_billing_limit(
     options = SystemOptions(
         state_dir=tmp_path,
         salesforce=SalesforceSettings(seed=12),
-        billing=BillingSettings(seed=12, rate_limit=None, counts={"accounts": 0}),
+        # The per-account path (an adapter without the batch capabilities): what the limit bites.
+        billing=BillingSettings(
+            seed=12, rate_limit=None, counts={"accounts": 0}, withheld_capabilities=PER_ACCOUNT
+        ),
     )
     caplog.set_level(logging.INFO, logger="integration.reconcile")
     async with make_sandbox(options) as sandbox:
@@ -126,10 +130,23 @@ async def reconcile_under_default_limit(sandbox: Sandbox, settings: CoreSettings
 
 
 @pytest.mark.slow
-async def test_reconcile_action_paces_itself_in_real_time(sandbox: Sandbox) -> None:
+async def test_reconcile_action_paces_itself_in_real_time(tmp_path: Path) -> None:
     """The issue as reported: 300 linked accounts, billing at its default limit in real time,
     ``POST /actions/reconcile`` through the running core (its own paced client). It used to
-    exhaust its 429 retries and answer 500; it takes ~10 s of pacing and reports drift 0."""
+    exhaust its 429 retries and answer 500; it takes ~10 s of pacing and reports drift 0.
+    (An adapter without the batch capabilities: with them, 300 accounts are a few calls.)"""
+    options = SystemOptions(
+        state_dir=tmp_path,
+        salesforce=SalesforceSettings(seed=7),
+        billing=BillingSettings(
+            seed=7, rate_limit=None, counts={"accounts": 0}, withheld_capabilities=PER_ACCOUNT
+        ),
+    )
+    async with make_sandbox(options) as sandbox:
+        await _reconcile_300_in_real_time(sandbox)
+
+
+async def _reconcile_300_in_real_time(sandbox: Sandbox) -> None:
     planned = scenario.plan_accounts(300, seed=5, prospect_share=0, incomplete_share=0)
     await scenario.create_crm(sandbox.crm_user, planned)
     await sandbox.core("POST", "/actions/link", {"wait": True, "timeout_seconds": 300}, expect=200)

@@ -24,11 +24,12 @@ pytestmark = pytest.mark.slow
 
 GATE = [sys.executable, "-m", "q2c.cli", "chaos"]
 #: What the core's billing account creates answer when the planted defect is on: a permanent
-#: refusal, so no account can ever be linked.
+#: refusal, so no account can ever be linked (the core creates through the batch operation, which
+#: the simulator declares).
 PLANTED = {
     "target": "billing",
     "caller": CORE_BILLING_CALLER,
-    "operation": "createAccount",
+    "operation": "createAccountsBatch",
     "effect": {
         "type": "status",
         "status": 400,

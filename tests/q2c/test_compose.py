@@ -14,15 +14,16 @@ from pytest_aiohttp import AiohttpClient
 from integration.service import create_app as core_app
 from simulators.billing.app import create_app as billing_app
 from simulators.salesforce.app import create_app as salesforce_app
+from web.app import create_app as web_app
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES: dict[str, Any] = COMPOSE["services"]
-APPS = {"salesforce": salesforce_app, "billing": billing_app, "core": core_app}
+APPS = {"salesforce": salesforce_app, "billing": billing_app, "core": core_app, "web": web_app}
 
 
 def test_compose_has_the_expected_services() -> None:
-    assert set(SERVICES) == {"salesforce", "billing", "core", "locust-master", "locust-worker"}
+    assert set(SERVICES) == {"salesforce", "billing", "core", "web", "locust-master", "locust-worker"}
 
 
 def test_every_service_command_is_a_real_q2c_subcommand() -> None:
@@ -60,4 +61,4 @@ async def test_every_healthcheck_url_is_a_route_that_answers(aiohttp_client: Aio
         response = await client.get(path)
         assert response.status == 200, f"{name}: GET {path} -> {response.status}"
         checked += 1
-    assert checked == 3
+    assert checked == 4

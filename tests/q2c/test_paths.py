@@ -103,6 +103,8 @@ def test_up_with_relative_state_and_port_dirs_from_a_scratch_directory(tmp_path:
             "0",
             "--core-port",
             "0",
+            "--web-port",
+            "0",
             "--state-dir",
             "state",
             "--port-dir",
@@ -120,6 +122,7 @@ def test_up_with_relative_state_and_port_dirs_from_a_scratch_directory(tmp_path:
             "billing.port",
             "core.port",
             "salesforce.port",
+            "web.port",
         ]
         assert (tmp_path / "state").is_dir()
     finally:

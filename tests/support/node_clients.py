@@ -1,5 +1,6 @@
-"""The real Salesforce clients from npm (the ``sf`` CLI and jsforce), installed once and run
-isolated against the live HTTPS simulator.
+"""The real Salesforce clients from npm (the ``sf`` CLI, jsforce, and the CometD JavaScript
+client ``cometd`` + ``cometd-nodejs-client`` for the Streaming API; ESM, so scripts load them
+with ``await import(...)``), installed once and run isolated against the live HTTPS simulator.
 
 The pins live in ``tests/clients/node/package.json`` + ``package-lock.json`` (see
 /work/shared/reference/real-clients.md for why these versions: the newest that run on Node 20).

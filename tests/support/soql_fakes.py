@@ -235,6 +235,12 @@ class FakeSource:
                     out.append(row)
         return out
 
+    def lookup_prefix(
+        self, object_name: str, field: str, prefix: str, *, include_deleted: bool = False
+    ) -> Iterable[dict[str, Any]] | None:
+        """No ordered index here (the real store's is tested in test_store.py): scan instead."""
+        return None
+
     def get(self, record_id: str) -> dict[str, Any] | None:
         self.gets += 1
         if len(record_id) == 15:

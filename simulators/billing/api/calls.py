@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hmac
 import inspect
-import json
 import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from typing import Any
 
 from aiohttp import web
 
+from contracts import jsonwire
 from contracts.problem import Problem
 from contracts.problem_http import problem_response
 from simulators.billing.api.contract import (
@@ -173,7 +173,7 @@ def render(reply: Reply) -> web.Response:
         )
     if reply.body is None:
         return web.Response(status=reply.status, headers=reply.headers)
-    body = json.dumps(reply.body, separators=(",", ":"), ensure_ascii=False).encode()
+    body = jsonwire.dumps(reply.body)
     return web.Response(
         status=reply.status, body=body, content_type="application/json", headers=reply.headers
     )
@@ -207,6 +207,33 @@ def _replay(stored: StoredResponse) -> web.Response:
     )
 
 
+# Capabilities gating a query parameter rather than an operation (`GET /invoices?updated_since`).
+_PARAMETER_CAPABILITIES = {("listInvoices", "updated_since"): "invoices_updated_since"}
+
+
+def _check_capability(api: BillingApi, operation_id: str, request: web.Request) -> None:
+    """An operation (or parameter) of a capability the settings withhold: 422, as the contract
+    lets an adapter without it answer."""
+    withheld = api.settings.withheld_capabilities
+    if not withheld:
+        return
+    gated = contract().capability_operations
+    for capability in withheld:
+        if operation_id in gated.get(capability, ()):
+            raise _unsupported(capability, operation_id)
+    for (operation, parameter), capability in _PARAMETER_CAPABILITIES.items():
+        if capability in withheld and operation == operation_id and parameter in request.query:
+            raise _unsupported(capability, f"{operation_id}?{parameter}")
+
+
+def _unsupported(capability: str, what: str) -> Problem:
+    return Problem(
+        422,
+        "unsupported_operation",
+        f"{what} is not supported by this adapter (capability {capability!r} is declared false)",
+    )
+
+
 def endpoint(operation_id: str, handler: Handler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     op = contract().operations[operation_id]
 
@@ -220,6 +247,7 @@ def endpoint(operation_id: str, handler: Handler) -> Callable[[web.Request], Awa
         ctx.metered = True
         ctx.family = FAMILY
 
+        _check_capability(api, operation_id, request)
         path = check_path(op, request.match_info)
         query = parse_query(op, request.query, list(request.query.items()))
         headers = parse_headers(op, request.headers)

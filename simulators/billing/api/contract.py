@@ -68,6 +68,11 @@ class Contract:
                     continue
                 spec = self._operation(path, method.upper(), operation, shared, default_security)
                 self.operations[spec.operation_id] = spec
+        # capability -> the operations it gates (`x-q2c-conformance`).
+        declared = document.get("x-q2c-conformance", {}).get("capabilities", {})
+        self.capability_operations: dict[str, frozenset[str]] = {
+            name: frozenset(entry.get("operations", ())) for name, entry in declared.items()
+        }
 
     def resolve(self, node: Any) -> Any:
         while isinstance(node, Mapping) and "$ref" in node:

@@ -7,12 +7,13 @@ operationIds (fault rules and the request journal use them).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 
 from aiohttp import web
 
 from simulators.billing.api.calls import Handler, endpoint
-from simulators.billing.api.contract import contract, contract_text
+from simulators.billing.api.contract import OperationSpec, contract, contract_text
 from simulators.billing.api.handlers import accounts, billing, catalog, events, orders, reference, services
 
 HANDLERS: dict[str, Handler] = {
@@ -22,12 +23,21 @@ HANDLERS: dict[str, Handler] = {
     "listCurrencies": reference.list_currencies,
     "listAccounts": accounts.list_accounts,
     "createAccount": accounts.create_account,
+    "createAccountsBatch": accounts.create_accounts_batch,
+    "listAccountSummaries": accounts.list_account_summaries,
     "getAccount": accounts.get_account,
     "updateAccount": accounts.update_account,
     "getAccountSummary": accounts.get_account_summary,
     "billAccountNow": accounts.bill_account_now,
     "listProducts": catalog.list_products,
     "getProduct": catalog.get_product,
+    "createProduct": catalog.create_product,
+    "updateProduct": catalog.update_product,
+    "deactivateProduct": catalog.deactivate_product,
+    "addProductPrice": catalog.add_product_price,
+    "updateProductPrice": catalog.update_product_price,
+    "addProductTermOption": catalog.add_product_term_option,
+    "updateProductTermOption": catalog.update_product_term_option,
     "listOrders": orders.list_orders,
     "createOrder": orders.create_order,
     "getOrder": orders.get_order,
@@ -80,3 +90,28 @@ def add_routes(app: web.Application, handlers: Mapping[str, Handler] | None = No
         app.router.add_route(
             op.method, op.path, endpoint(operation_id, table[operation_id]), name=operation_id
         )
+    _shadow_templated_paths(app, operations.values())
+
+
+def _shadow_templated_paths(app: web.Application, operations: Iterable[OperationSpec]) -> None:
+    """A concrete path wins over a templated one that also matches it (OpenAPI's rule):
+    ``GET /accounts/batch`` is 405 with ``Allow: POST``, not ``GET /accounts/{id}`` for an account
+    named "batch". Without this, aiohttp would answer other methods from the templated route."""
+    methods: dict[str, set[str]] = {}
+    for op in operations:
+        methods.setdefault(op.path, set()).add(op.method)
+    templated = [
+        re.compile(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path)) + "$")
+        for path in methods
+        if "{" in path
+    ]
+    for path, allowed in methods.items():
+        if "{" not in path and any(pattern.match(path) for pattern in templated):
+            app.router.add_route("*", path, _not_allowed(sorted(allowed)))
+
+
+def _not_allowed(allowed: list[str]) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def handle(request: web.Request) -> web.StreamResponse:
+        raise web.HTTPMethodNotAllowed(request.method, allowed)
+
+    return handle

@@ -14,7 +14,6 @@ fields the domain names differently are spelled out. Values take the contract's 
 from __future__ import annotations
 
 import functools
-import json
 import types
 import typing
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from typing import Any
 import pycountry
 from pydantic import AwareDatetime, BaseModel, RootModel
 
+from contracts import jsonwire
 from contracts.generated import billing_models as wire
 from simulators.billing.models.accounts import Account, AccountSummary
 from simulators.billing.models.catalog import Product
@@ -232,7 +232,7 @@ def event(value: Event) -> Json:
 
 def event_bytes(value: Event) -> bytes:
     """The exact webhook body (compact JSON): what is signed, delivered and replayed."""
-    return json.dumps(event(value), separators=(",", ":"), ensure_ascii=False).encode()
+    return jsonwire.dumps(event(value))
 
 
 def webhook_endpoint(endpoint: WebhookEndpoint, *, secret: bool = False) -> Json:

@@ -24,6 +24,8 @@ class ApiSettings:
     #: Requests per second per API key (None: no rate limit) and the burst allowed above it.
     rate_limit: float | None = DEFAULT_RATE
     rate_burst: int = DEFAULT_BURST
+    #: Optional capabilities declared false (their operations answer 422 unsupported_operation).
+    withheld_capabilities: frozenset[str] = frozenset()
 
 
 @dataclass

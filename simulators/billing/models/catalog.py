@@ -137,3 +137,49 @@ class ProductChanges:
     status: ProductStatus | None = None
     requires_approval: bool | None = None
     prices: tuple[Price, ...] | None = None
+    unit: str | None = None
+    parent_product_ids: tuple[str, ...] | None = None
+    term_options: tuple[TermOption, ...] | None = None
+
+
+# -- catalog management (the contract's optional operations): what a client asks for ----------
+
+
+@dataclass(frozen=True)
+class PriceDraft:
+    kind: PriceKind
+    amount: Money
+    interval: Interval | None = None
+    interval_count: int = 1
+
+
+@dataclass(frozen=True)
+class TermOptionDraft:
+    name: str
+    term_months: int
+    end_action: EndAction
+    etl_rule: EtlRule | None = None
+
+
+@dataclass(frozen=True)
+class TermOptionChanges:
+    """``etl_rule_set`` tells "remove the rule" (None) from "leave it" apart."""
+
+    name: str | None = None
+    end_action: EndAction | None = None
+    etl_rule: EtlRule | None = None
+    etl_rule_set: bool = False
+
+
+@dataclass(frozen=True)
+class ProductDraft:
+    code: str
+    name: str
+    type: ProductType
+    description: str = ""
+    status: ProductStatus = "active"
+    unit: str = "each"
+    requires_approval: bool = False
+    parent_product_ids: tuple[str, ...] = ()
+    prices: tuple[PriceDraft, ...] = ()
+    term_options: tuple[TermOptionDraft, ...] = ()

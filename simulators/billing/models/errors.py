@@ -20,6 +20,7 @@ DUPLICATE_ITEM = "duplicate_item"
 # 404, 409, 412
 NOT_FOUND = "not_found"
 EXTERNAL_ID_TAKEN = "external_id_taken"
+PRODUCT_CODE_TAKEN = "product_code_taken"
 VERSION_MISMATCH = "version_mismatch"
 # 422: business rules.
 UNKNOWN_ACCOUNT = "unknown_account"
@@ -57,6 +58,11 @@ APPLICATION_EXCEEDS_PAYMENT = "application_exceeds_payment"
 PAYMENT_EXCEEDS_DUE = "payment_exceeds_due"
 INVALID_PAYMENT_STATE = "invalid_payment_state"
 UNSUPPORTED_OPERATION = "unsupported_operation"
+# Catalog management (optional operations).
+INVALID_PRICE = "invalid_price"
+DUPLICATE_PRICE = "duplicate_price"
+DUPLICATE_TERM_OPTION = "duplicate_term_option"
+INVALID_ETL_RULE = "invalid_etl_rule"
 
 #: Every code the billing models raise, with its HTTP status.
 CODES: dict[str, int] = {
@@ -66,6 +72,7 @@ CODES: dict[str, int] = {
     DUPLICATE_ITEM: 400,
     NOT_FOUND: 404,
     EXTERNAL_ID_TAKEN: 409,
+    PRODUCT_CODE_TAKEN: 409,
     VERSION_MISMATCH: 412,
     **dict.fromkeys(
         (
@@ -104,6 +111,10 @@ CODES: dict[str, int] = {
             PAYMENT_EXCEEDS_DUE,
             INVALID_PAYMENT_STATE,
             UNSUPPORTED_OPERATION,
+            INVALID_PRICE,
+            DUPLICATE_PRICE,
+            DUPLICATE_TERM_OPTION,
+            INVALID_ETL_RULE,
         ),
         422,
     ),

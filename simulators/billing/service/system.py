@@ -19,9 +19,17 @@ from typing import Literal
 from simulators.billing.engine import clockwork
 from simulators.billing.engine.runtime import EngineSettings, Runtime
 from simulators.billing.models.accounts import Account, AccountChanges, AccountDraft, AccountSummary
-from simulators.billing.models.catalog import Product, ProductChanges
+from simulators.billing.models.catalog import (
+    PriceDraft,
+    Product,
+    ProductChanges,
+    ProductDraft,
+    TermOptionChanges,
+    TermOptionDraft,
+)
 from simulators.billing.models.events import Event, EventLog
 from simulators.billing.models.invoices import BillRun, Invoice
+from simulators.billing.models.money import Money
 from simulators.billing.models.orders import Order, OrderDraft
 from simulators.billing.models.payments import Payment, PaymentDraft
 from simulators.billing.models.reference import AccountCategory, BillCycle
@@ -140,9 +148,31 @@ class BillingSystem:
     def get_product(self, product_id: str) -> Product:
         return self._catalog.get(product_id)
 
-    def update_product(self, product_id: str, changes: ProductChanges) -> Product:
-        """Edit the catalog (control plane / tests); ``product.updated`` on any change."""
-        return self._catalog.update(product_id, changes)
+    def update_product(
+        self, product_id: str, changes: ProductChanges, *, expected_version: int | None = None
+    ) -> Product:
+        """Edit the catalog; ``product.updated`` on any change (``CatalogService``)."""
+        return self._catalog.update(product_id, changes, expected_version=expected_version)
+
+    def create_product(self, draft: ProductDraft) -> Product:
+        return self._catalog.create(draft)
+
+    def deactivate_product(self, product_id: str) -> Product:
+        return self._catalog.deactivate(product_id)
+
+    def add_product_price(self, product_id: str, draft: PriceDraft) -> Product:
+        return self._catalog.add_price(product_id, draft)
+
+    def update_product_price(self, product_id: str, price_id: str, amount: Money) -> Product:
+        return self._catalog.update_price(product_id, price_id, amount)
+
+    def add_product_term_option(self, product_id: str, draft: TermOptionDraft) -> Product:
+        return self._catalog.add_term_option(product_id, draft)
+
+    def update_product_term_option(
+        self, product_id: str, term_option_id: str, changes: TermOptionChanges
+    ) -> Product:
+        return self._catalog.update_term_option(product_id, term_option_id, changes)
 
     # -- orders and services -------------------------------------------------------------------
 

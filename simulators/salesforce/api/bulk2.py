@@ -9,6 +9,7 @@ from typing import Any
 from simulators.salesforce import catalogue, soql
 from simulators.salesforce.api.core import Call, Result
 from simulators.salesforce.errors import SalesforceError
+from simulators.salesforce.events.changes import current_origin
 from simulators.salesforce.models.bulk import (
     DELIMITERS,
     INGEST_OPERATIONS,
@@ -78,6 +79,7 @@ def _new_job(call: Call, kind: str, operation: str, **extra: Any) -> Job:
         created_by=call.ctx.user_id,
         created=org.store.now().replace(microsecond=0),
         api_version=call.version,
+        origin=current_origin(),
         **extra,
     )
 

@@ -80,7 +80,7 @@ def _result(outcome: Outcome) -> dict[str, Any]:
     if outcome.error is not None:
         failed: dict[str, Any] = {"success": False, "errors": outcome.errors()}
         return failed if outcome.id is None else {"id": outcome.id, **failed}
-    result: dict[str, Any] = {"id": outcome.id, "success": True, "errors": []}
+    result: dict[str, Any] = {"id": outcome.id, "success": True, "errors": outcome.errors()}
     if outcome.created is not None:
         result["created"] = outcome.created
     return result
@@ -121,7 +121,8 @@ def create(call: Call) -> Result:
         if any(key.lower() == "id" for key in data):
             raise catalogue.ID_IN_INSERT.error(["Id"])
         if obj.is_event:
-            return Outcome(id=dml.publish(obj, data, user))
+            published = dml.publish(obj, data, user)
+            return Outcome(id=published.id, event_uuid=published.event_uuid)
         return Outcome(id=dml.create(obj, data, user).id)
 
     return _run(call, records, all_or_none, apply)

@@ -21,10 +21,8 @@ STATIC_LIMITS: dict[str, int] = {
     "DailyStreamingApiEvents": 10_000,
     "DailyWorkflowEmails": 1_000,
     "DataStorageMB": 1_024,
-    "DurableStreamingApiConcurrentClients": 20,
     "FileStorageMB": 2_048,
     "HourlyODataCallout": 10_000,
-    "HourlyPublishedPlatformEvents": 50_000,
     "HourlyTimeBasedWorkflow": 50,
     "MassEmail": 10,
     "SingleEmail": 15,
@@ -45,6 +43,21 @@ def limits(call: Call) -> Result:
     for name, maximum in STATIC_LIMITS.items():
         remaining = maximum - storage_used if name == "DataStorageMB" else maximum
         body[name] = {"Max": maximum, "Remaining": max(remaining, 0)}
+    bus, allocation = org.events, org.events.limits
+    # The event bus meters these on the virtual clock (CometD and Pub/Sub clients, deliveries of
+    # platform and change events, platform event publishes).
+    body["DailyDeliveredPlatformEvents"] = {
+        "Max": allocation.daily_delivered,
+        "Remaining": max(allocation.daily_delivered - bus.delivered_today(), 0),
+    }
+    body["DurableStreamingApiConcurrentClients"] = {
+        "Max": allocation.concurrent_clients,
+        "Remaining": max(allocation.concurrent_clients - bus.connected_clients, 0),
+    }
+    body["HourlyPublishedPlatformEvents"] = {
+        "Max": allocation.hourly_published,
+        "Remaining": max(allocation.hourly_published - bus.published_this_hour(), 0),
+    }
     body["ConcurrentPerOrgLongTxn"] = {
         "Max": org.spec.long_running_limit,
         "Remaining": max(org.spec.long_running_limit - state.long_running(org), 0),

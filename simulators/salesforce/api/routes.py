@@ -10,16 +10,17 @@ session, meters the call, guards the long-running limit, runs the operation and 
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from aiohttp import web
 
+from contracts import jsonwire
 from simulators.kit.pipeline import CONTEXT
 from simulators.salesforce import catalogue
 from simulators.salesforce.api import (
@@ -35,6 +36,8 @@ from simulators.salesforce.api import (
 )
 from simulators.salesforce.api.core import ApiContext, Call, Result, resolve_version
 from simulators.salesforce.errors import SalesforceError
+from simulators.salesforce.events.changes import Origin, parse_call_options
+from simulators.salesforce.events.changes import origin as change_origin
 from simulators.salesforce.models.orgs import API_FAMILY, Org, Session, invalid_session
 from simulators.salesforce.models.state import SalesforceState
 from simulators.salesforce.models.values import format_datetime
@@ -281,7 +284,7 @@ def render(result: Result, extra: Mapping[str, str]) -> web.Response:
         )
         return web.Response(status=result.status, body=result.text.encode(), headers=headers)
     headers["Content-Type"] = result.content_type
-    body = json.dumps(result.body, default=_default, separators=(",", ":")).encode()
+    body = jsonwire.dumps(result.body, default=_default)
     return web.Response(status=result.status, body=body, headers=headers)
 
 
@@ -352,7 +355,11 @@ async def data_api(request: web.Request) -> web.StreamResponse:
                 body,
                 content_type=request.headers.get("Content-Type", ""),
             )
-            result = op(call)
+            # Every change this request commits names its API, client id and user (CDC changeOrigin).
+            client = parse_call_options(request.headers.get("Sforce-Call-Options"))
+            with change_origin(Origin("rest", version, client, session.user_id)):
+                off_loop = _OFF_LOOP.get(op)
+                result = op(call) if off_loop is None else await off_loop(call)
         finally:
             org.leave(ticket)
         if not route.metered:
@@ -361,6 +368,13 @@ async def data_api(request: web.Request) -> web.StreamResponse:
         error.headers.setdefault("Sforce-Limit-Info", meterer.header())
         raise
     return render(result, {"Sforce-Limit-Info": meterer.header()})
+
+
+# Queries that may run off the event loop (large objects); subrequests still call ``op`` inline.
+_OFF_LOOP: dict[Any, Callable[[Call], Awaitable[Result]]] = {
+    query.query: partial(query.run_off_loop, query_all=False),
+    query.query_all: partial(query.run_off_loop, query_all=True),
+}
 
 
 def _query(request: web.Request) -> dict[str, list[str]]:

@@ -1,6 +1,7 @@
 """The SOAP partner endpoint, ``POST /services/Soap/u/<version>[/<orgId>]``: ``login`` (in
 ``auth.py``) and the session calls clients make besides it: ``logout`` (jsforce's
-``conn.logout()``), ``getUserInfo`` and ``getServerTimestamp``.
+``conn.logout()``), ``getUserInfo`` and ``getServerTimestamp``; and DML (``create``,
+``update``, ``delete``, ``undelete``, in ``soap_dml.py``).
 
 Session calls carry ``<SessionHeader><sessionId>`` and work at every API version (only
 ``login()`` ends at 64.0). Faults are SOAP faults with HTTP 500, as SOAP 1.1 and real orgs send
@@ -17,8 +18,10 @@ from xml.etree import ElementTree
 from aiohttp import web
 
 from simulators.kit.pipeline import CONTEXT
+from simulators.salesforce.api import soap_dml
 from simulators.salesforce.api.auth import SOAP_ENVELOPE, soap_login, soap_user_info
 from simulators.salesforce.api.routes import STATE
+from simulators.salesforce.api.soap_dml import SOAP_DML
 from simulators.salesforce.catalogue import SalesforceError, SoapFault
 from simulators.salesforce.models.orgs import Session
 
@@ -57,10 +60,11 @@ def _user_info(request: web.Request, session: Session) -> str:
 
 
 async def soap_endpoint(request: web.Request) -> web.Response:
-    namespace, operation, token = _operation(await request.read())
+    raw = await request.read()
+    namespace, operation, token = _operation(raw)
     if operation == "login" and namespace == PARTNER_NS:
         return await soap_login(request)
-    if namespace != PARTNER_NS or operation not in ("logout", "getUserInfo", "getServerTimestamp"):
+    if namespace != PARTNER_NS or operation not in ("logout", "getUserInfo", "getServerTimestamp", *SOAP_DML):
         raise SoapFault(
             "Client",
             f"No operation available for request {{{namespace}}}{operation}, please check the WSDL for the service.",
@@ -74,6 +78,11 @@ async def soap_endpoint(request: web.Request) -> web.Response:
             "INVALID_SESSION_ID", "Invalid Session ID found in SessionHeader: Illegal Session"
         ) from None
     request[CONTEXT].caller = session.caller
+    if operation in SOAP_DML:  # create, update, delete, undelete (soap_dml.py)
+        root = ElementTree.fromstring(raw)
+        soap_body = next(el for el in root if _split(el.tag)[1] == "Body")
+        version = request.match_info["version"]
+        return _respond(soap_dml.run(session.org, session, version, root, next(iter(soap_body))))
     if operation == "logout":
         state.orgs.expire(session.token)
         return _respond("<logoutResponse/>")

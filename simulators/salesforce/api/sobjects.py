@@ -12,7 +12,7 @@ from simulators.salesforce.api.core import Call, Result, bool_arg, version_numbe
 from simulators.salesforce.errors import SalesforceError
 from simulators.salesforce.models import ids
 from simulators.salesforce.models.describe import basic_info, global_describe, object_describe
-from simulators.salesforce.models.dml import MultipleMatches, not_found
+from simulators.salesforce.models.dml import MultipleMatches, enqueued, not_found
 from simulators.salesforce.models.records import record_json, record_url
 from simulators.salesforce.models.schema import FieldDef, ObjectDef
 from simulators.salesforce.models.store import Row
@@ -94,8 +94,8 @@ def create(call: Call) -> Result:
     org = call.org
     if obj.is_event:
         with org.dml.transaction():
-            event_id = org.dml.publish(obj, data, call.ctx.user_id)
-        return Result(201, write_result(event_id))
+            published = org.dml.publish(obj, data, call.ctx.user_id)
+        return Result(201, {**write_result(published.id), "errors": enqueued(published.event_uuid)})
     with org.dml.transaction():
         row = org.dml.create(obj, data, call.ctx.user_id)
     return Result(201, write_result(row.id))

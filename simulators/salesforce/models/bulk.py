@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from simulators.salesforce import catalogue
 from simulators.salesforce.catalogue import SalesforceError
+from simulators.salesforce.events.changes import Origin, origin
 from simulators.salesforce.models.ingest import IngestRun
 
 if TYPE_CHECKING:
@@ -72,6 +73,8 @@ class Job:
     result_columns: list[str] = field(default_factory=list)
     result_rows: list[list[str]] = field(default_factory=list)
     started: bool = False
+    #: Who created the job (client id, user): its rows' change events name them, api "bulkapi".
+    origin: Origin | None = None
 
     @property
     def delimiter(self) -> str:
@@ -275,7 +278,9 @@ class BulkWorker:
             if job.state == "Aborted":
                 job.unprocessed.extend(chunk)
                 continue
-            run.process(chunk)
+            client = job.origin.client if job.origin is not None else None
+            with origin(Origin("bulkapi", job.api_version, client, job.created_by)):
+                run.process(chunk)
             await self._notify()
         if job.state != "Aborted":
             job.state = "JobComplete"

@@ -2,8 +2,10 @@
 retrieve, and platform event publishing. Every write is validated, stamped on the virtual clock
 and goes through the store's primitives, so an enclosing transaction can roll it back.
 
-Batch DML lives here too, shared by every API that writes (REST, sObject Collections,
-composite, tree, Bulk API 2.0): ``Dml.transaction()`` opens a ``UnitOfWork`` (commit or
+Committed work goes to the org's event bus (``Dml.sink``: Change Data Capture for the record
+changes, the platform events published in the unit) and to ``Dml.commit_hooks``; rolled-back
+work reaches neither. Batch DML lives here too, shared by every API that writes (REST, sObject
+Collections, composite, tree, Bulk API 2.0): ``Dml.transaction()`` opens a ``UnitOfWork`` (commit or
 rollback as a whole, savepoints inside, the record changes it made), ``Dml.run_batch`` runs
 records each in its own savepoint with all-or-none rollback, and ``Dml.row_for_write`` is the
 one lookup that answers MALFORMED_ID / INVALID_CROSS_REFERENCE_KEY / ENTITY_IS_DELETED.
@@ -11,17 +13,29 @@ one lookup that answers MALFORMED_ID / INVALID_CROSS_REFERENCE_KEY / ENTITY_IS_D
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 from simulators.salesforce import catalogue
 from simulators.salesforce.catalogue import SalesforceError
-from simulators.salesforce.models import ids
+from simulators.salesforce.events.bus import PublishLimitExceeded
+from simulators.salesforce.events.changes import (
+    Change,
+    ChangeKind,
+    EventSink,
+    Origin,
+    PendingEvent,
+    PublishResult,
+    current_origin,
+)
+from simulators.salesforce.models import ids, order_rules
 from simulators.salesforce.models.ids import IdMinter
 from simulators.salesforce.models.schema import FieldDef, ObjectDef, Schema
+from simulators.salesforce.models.snapshots import changed_fields, event_value, snapshot
 from simulators.salesforce.models.store import OrgStore, Row
 from simulators.salesforce.models.validation import (
     check_record,
@@ -33,7 +47,18 @@ from simulators.salesforce.models.validation import (
 from simulators.salesforce.models.values import coerce
 
 Item = TypeVar("Item")
-ChangeKind = Literal["create", "update", "delete", "hard_delete"]
+__all__ = [
+    "Change",
+    "ChangeKind",
+    "Dml",
+    "EventSink",
+    "Outcome",
+    "PendingEvent",
+    "PublishResult",
+    "UnitOfWork",
+]
+#: A platform event message may hold at most 1 MB (salesforce-events.md §2.4), its JSON measured.
+MAX_EVENT_BYTES = 1_048_576
 #: Injected per-record failures: ``(index, given id) -> the error``, or None to run the record.
 RecordFaults = Callable[[int, "str | None"], "SalesforceError | None"]
 
@@ -60,39 +85,33 @@ def entity_is_deleted() -> SalesforceError:
 
 
 @dataclass(frozen=True)
-class Change:
-    """One committed-or-not record change (the Change Data Capture bus will publish these)."""
-
-    kind: ChangeKind
-    object_name: str
-    record_id: str
-
-
-@dataclass(frozen=True)
 class Savepoint:
     store: int
     changes: int
+    events: int
 
 
 class UnitOfWork:
     """One DML transaction: savepoints, rollback to one, and the changes made so far.
 
     ``Dml.transaction()`` opens it; a nested ``transaction()`` is a savepoint of the same unit.
-    On commit (the outermost block ends normally) every ``Dml.commit_hooks`` callable gets the
-    changes, in order; on rollback they are dropped with the rows, so hooks only see committed
-    work. This is where the event bus (CDC) hooks in.
+    On commit (the outermost block ends normally) the event bus gets the changes and the
+    platform events published, then every ``Dml.commit_hooks`` callable gets the changes, in
+    order; on rollback they are dropped with the rows, so neither sees uncommitted work.
     """
 
     def __init__(self, dml: Dml) -> None:
         self.dml = dml
         self.changes: list[Change] = []
+        self.events: list[PendingEvent] = []
 
     def savepoint(self) -> Savepoint:
-        return Savepoint(self.dml.store.savepoint(), len(self.changes))
+        return Savepoint(self.dml.store.savepoint(), len(self.changes), len(self.events))
 
     def rollback_to(self, savepoint: Savepoint) -> None:
         self.dml.store.rollback_to(savepoint.store)
         del self.changes[savepoint.changes :]
+        del self.events[savepoint.events :]
 
 
 @dataclass(frozen=True)
@@ -106,6 +125,8 @@ class Outcome:
     rolled_back: bool = False
     #: Not attempted (a tree child whose parent failed); never reported.
     skipped: bool = False
+    #: A platform event publish: its EventUuid (reported as OPERATION_ENQUEUED on success).
+    event_uuid: str | None = None
 
     @property
     def success(self) -> bool:
@@ -115,7 +136,15 @@ class Outcome:
         """Per-record ``statusCode`` errors (the rolled-back marker for collateral records)."""
         if self.rolled_back:
             return catalogue.ALL_OR_NONE_OPERATION_ROLLED_BACK.error([]).record_errors()
+        if self.error is None and self.event_uuid is not None:
+            return enqueued(self.event_uuid)
         return [] if self.error is None else self.error.record_errors()
+
+
+def enqueued(event_uuid: str) -> list[dict[str, Any]]:
+    """A high-volume platform event publish's ``errors`` even though it succeeded (reference
+    §0.11): ``OPERATION_ENQUEUED`` whose message is the EventUuid subscribers will see."""
+    return [{"statusCode": "OPERATION_ENQUEUED", "message": event_uuid, "fields": []}]
 
 
 def row_lock_error(record_id: str | None) -> SalesforceError:
@@ -145,10 +174,13 @@ class Dml:
         self._now = now
         self._auto_numbers: dict[tuple[str, str], int] = {}
         self._defaults: dict[str, list[Any]] = {}
-        self.events: list[dict[str, Any]] = []
         self._unit: UnitOfWork | None = None
+        #: The org's event bus: gets each committed unit's changes and platform events.
+        self.sink: EventSink | None = None
         #: Called with the changes of each committed unit of work (writes outside one commit alone).
         self.commit_hooks: list[Callable[[Sequence[Change]], None]] = []
+        self._unobserved = False
+        self._last_origin: tuple[Origin | None, str | None, Origin] | None = None
 
     def stamp(self) -> datetime:
         """Audit timestamps have second precision (``…:SS.000+0000``)."""
@@ -166,31 +198,72 @@ class Dml:
         outer = self._unit is None
         unit = self._unit if self._unit is not None else UnitOfWork(self)
         self._unit = unit
-        mark = len(unit.changes)
+        mark, events_mark = len(unit.changes), len(unit.events)
         try:
             with self.store.transaction():
                 try:
                     yield unit
                 except BaseException:
                     del unit.changes[mark:]
+                    del unit.events[events_mark:]
                     raise
         finally:
             if outer:
                 self._unit = None
         if outer:
-            self._commit(unit.changes)
+            self._commit(unit.changes, unit.events)
 
-    def _commit(self, changes: Sequence[Change]) -> None:
+    def _commit(self, changes: Sequence[Change], events: Sequence[PendingEvent] = ()) -> None:
+        if self.sink is not None and (changes or events):
+            self.sink.commit(list(changes), list(events))
         if changes:
             for hook in self.commit_hooks:
                 hook(list(changes))
 
-    def _changed(self, kind: ChangeKind, row: Row) -> None:
-        change = Change(kind, row.obj.name, row.id)
+    def _changed(
+        self, kind: ChangeKind, row: Row, user_id: str | None = None, before: Sequence[Any] | None = None
+    ) -> None:
+        """Record a change with the row's field values after it and, for an update, the fields
+        whose value changed (``before`` is the row's values before the write)."""
+        if self._unobserved:
+            return
+        obj = row.obj
+        changed: tuple[str, ...] = ()
+        nulled: tuple[str, ...] = ()
+        if kind == "update" and before is not None:
+            changed, nulled = changed_fields(obj, before, row.cells)
+        origin = self._origin(user_id)
+        # A hard delete of a record already in the recycle bin carries no fields: its DELETE
+        # event went out with the soft delete.
+        fields = {} if kind == "hard_delete" and row.is_deleted else snapshot(obj, row.cells)
+        change = Change(kind, obj.name, row.id, fields, changed, nulled, origin)
         if self._unit is not None:
             self._unit.changes.append(change)
         else:
             self._commit([change])
+
+    def _origin(self, user_id: str | None) -> Origin:
+        """The request's origin (the contextvar) with the acting user; reused while unchanged,
+        as every record of a batch shares it."""
+        found = current_origin()
+        cached = self._last_origin
+        if cached is not None and cached[0] is found and cached[1] == user_id:
+            return cached[2]
+        origin = Origin() if found is None else found
+        if user_id is not None and origin.user_id is None:
+            origin = replace(origin, user_id=user_id)
+        self._last_origin = (found, user_id, origin)
+        return origin
+
+    @contextmanager
+    def unobserved(self) -> Iterator[None]:
+        """Writes nobody sees: no change events, no commit hooks (the seed's records existed
+        before anyone listened; also far cheaper for a big seed)."""
+        self._unobserved = True
+        try:
+            yield
+        finally:
+            self._unobserved = False
 
     def run_batch(
         self,
@@ -295,8 +368,9 @@ class Dml:
         self._stamp(obj, values, user_id, created=True)
         self._derive(obj, values, creating=True)
         self._validate(obj, values, touched, exclude=None)
+        order_rules.check_save(self.store, obj, None, values, touched)
         row = self.store.insert(obj, values)
-        self._changed("create", row)
+        self._changed("create", row, user_id)
         return row
 
     def update(self, obj: ObjectDef, row: Row, data: Mapping[str, Any], user_id: str) -> Row:
@@ -312,8 +386,10 @@ class Dml:
         self._stamp(obj, values, user_id, created=False)
         self._derive(obj, values, creating=False)
         self._validate(obj, values, touched, exclude=row.id)
+        order_rules.check_save(self.store, obj, row, values, touched)
+        before = row.cells
         self.store.replace(row, values)
-        self._changed("update", row)
+        self._changed("update", row, user_id, before)
         return row
 
     def upsert(
@@ -355,6 +431,7 @@ class Dml:
             raise catalogue.INVALID_TYPE_FOR_OPERATION.error(verb="deleted", entity=obj.name)
         if row.is_deleted:
             raise entity_is_deleted()
+        order_rules.check_delete(self.store, row)
         when = self.stamp()
         self._delete_tree(row, user_id, when)
 
@@ -363,7 +440,7 @@ class Dml:
         values[1] = True
         self._stamp(row.obj, values, user_id, created=False)
         self.store.soft_delete(row, when, values)
-        self._changed("delete", row)
+        self._changed("delete", row, user_id)
         for rel in row.obj.child_relationships():
             child_obj = self.schema.get(rel.child_object)
             assert child_obj is not None
@@ -377,8 +454,9 @@ class Dml:
                     assert fdef is not None
                     cleared[fdef.index] = None
                     self._stamp(child_obj, cleared, user_id, created=False)
+                    before = child.cells
                     self.store.replace(child, cleared)
-                    self._changed("update", child)
+                    self._changed("update", child, user_id, before)
 
     def hard_delete(self, row: Row) -> None:
         if not row.obj.deletable:
@@ -386,29 +464,60 @@ class Dml:
         self.store.hard_delete(row)
         self._changed("hard_delete", row)
 
-    def publish(self, obj: ObjectDef, data: Mapping[str, Any], user_id: str) -> str:
-        """A platform event: validated like a record, kept in the org's event log, never stored."""
+    def undelete(self, row: Row, user_id: str) -> Row:
+        """Out of the recycle bin, with the children its delete cascaded to (same deletion time)."""
+        if not row.obj.deletable:
+            raise catalogue.INVALID_TYPE_FOR_OPERATION.error(verb="undeleted", entity=row.obj.name)
+        when = self.store.deleted_at(row)
+        if not row.is_deleted or when is None:
+            raise catalogue.UNDELETE_FAILED.error([])
+        self._undelete_tree(row, user_id, when)
+        return row
+
+    def _undelete_tree(self, row: Row, user_id: str, when: datetime) -> None:
+        values = list(row.cells)
+        values[1] = False
+        self._stamp(row.obj, values, user_id, created=False)
+        self.store.undelete(row, values)
+        self._changed("undelete", row, user_id)
+        for rel in row.obj.child_relationships():
+            child_obj = self.schema.get(rel.child_object)
+            if child_obj is None or not rel.cascade_delete:
+                continue
+            for child in list(self.store.scan(child_obj.name, include_deleted=True)):
+                if (
+                    child.is_deleted
+                    and child.get(rel.field) == row.id
+                    and self.store.deleted_at(child) == when
+                ):
+                    self._undelete_tree(child, user_id, when)
+
+    def publish(self, obj: ObjectDef, data: Mapping[str, Any], user_id: str) -> PublishResult:
+        """A platform event: validated like a record, never stored, handed to the bus when the
+        unit of work commits (Publish After Commit: nothing of a rolled-back unit is published)."""
         touched = parse_input(obj, data, creating=True)
         values = list(self._defaults_for(obj))
         for fdef, value in touched.items():
             values[fdef.index] = value
         check_record(obj, values, touched, self.schema, self._exists)
-        event_id = self.minter.mint(ids.EVENT_PUBLISH_PREFIX)
-        payload = {
-            f.name: values[f.index] for f in obj.stored if values[f.index] is not None and not f.system
-        }
-        replay_id = len(self.events) + 1
-        self.events.append(
-            {
-                "id": event_id,
-                "object": obj.name,
-                "replayId": replay_id,
-                "createdDate": self.stamp(),
-                "createdById": user_id,
-                "payload": payload,
-            }
-        )
-        return event_id
+        fields = {f.name: event_value(values[f.index]) for f in obj.stored if not f.system}
+        if len(json.dumps(fields, default=str).encode()) > MAX_EVENT_BYTES:
+            raise catalogue.EVENT_TOO_LARGE.error([], limit=MAX_EVENT_BYTES)
+        sink = self.sink
+        if sink is not None:
+            try:
+                sink.check_publish(1 + (len(self._unit.events) if self._unit is not None else 0))
+            except PublishLimitExceeded:
+                raise catalogue.PUBLISH_LIMIT_EXCEEDED.error([]) from None
+        event_uuid = sink.new_event_uuid() if sink is not None else ""
+        found = current_origin()
+        origin = replace(found or Origin(), user_id=user_id)
+        pending = PendingEvent(obj.name, fields, event_uuid, user_id, origin)
+        if self._unit is not None:
+            self._unit.events.append(pending)
+        else:
+            self._commit([], [pending])
+        return PublishResult(self.minter.mint(ids.EVENT_PUBLISH_PREFIX), event_uuid)
 
     # -- helpers ----------------------------------------------------------------------------------
 

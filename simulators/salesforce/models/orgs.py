@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import itertools
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,6 +25,8 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from contracts import defaults
 from simulators.salesforce import catalogue
 from simulators.salesforce.catalogue import OAuthError, SalesforceError
+from simulators.salesforce.events.bus import EventBus, EventLimits
+from simulators.salesforce.events.cdc import DEFAULT_ENTITIES
 from simulators.salesforce.models import ids
 from simulators.salesforce.models.bulk import BulkJobs
 from simulators.salesforce.models.dml import Dml
@@ -33,6 +35,7 @@ from simulators.salesforce.models.locators import Locators
 from simulators.salesforce.models.recent import RecentItems
 from simulators.salesforce.models.schema import Schema
 from simulators.salesforce.models.store import OrgStore
+from simulators.salesforce.outbound.queue import Outbound
 
 API_FAMILY = "DailyApiRequests"
 
@@ -77,6 +80,10 @@ class OrgSpec:
     long_running_limit: int = 25
     is_sandbox: bool = False
     edition: str = "Enterprise Edition"
+    #: Streaming and platform event allocations (concurrent clients, deliveries, publishes).
+    event_limits: EventLimits = field(default_factory=EventLimits)
+    #: The CDC selection: None is the seeded org's (DEFAULT_ENTITIES and every custom object).
+    cdc_entities: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -128,6 +135,16 @@ class Org:
         self.locators = Locators()
         self.bulk = BulkJobs()
         self.recent = RecentItems()
+        self.outbound = Outbound(self)  # Outbound Messages: declarations, queue, attempts
+        self.events = EventBus(
+            now,
+            entities=lambda: cdc_entities(schema),
+            event_types=lambda: [o.name for o in schema.objects() if o.is_event],
+            selected=default_selection(schema) if spec.cdc_entities is None else spec.cdc_entities,
+            limits=spec.event_limits,
+            seed=index,
+        )
+        self.dml.sink = self.events
         self._inflight: dict[int, datetime] = {}
         self._inflight_ids = itertools.count(1)
         self._inflight_changed = asyncio.Event()
@@ -329,6 +346,19 @@ class Orgs:
         if org is not grant.org or grant.client_id != client_id:
             raise OAuthError("invalid_grant", "expired access/refresh token")
         return org, org.users[grant.username.lower()]
+
+
+def cdc_entities(schema: Schema) -> list[str]:
+    """Objects that can have change events: every record object but the Organization."""
+    return [o.name for o in schema.objects() if not o.is_event and o.name != "Organization"]
+
+
+def default_selection(schema: Schema) -> list[str]:
+    """The seeded org's CDC selection: DEFAULT_ENTITIES present in the schema, custom objects."""
+    known = set(cdc_entities(schema))
+    return [n for n in DEFAULT_ENTITIES if n in known] + [
+        o.name for o in schema.objects() if o.kind == "custom" and o.name in known
+    ]
 
 
 def invalid_session() -> SalesforceError:

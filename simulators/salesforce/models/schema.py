@@ -82,6 +82,8 @@ class FieldDef:
     required: bool = False
     unique: bool = False
     external_id: bool = False
+    #: Marked indexed in the schema (a custom index): SOQL filters on it are served from an index.
+    index_hint: bool = False
     case_sensitive: bool = False
     createable: bool = True
     updateable: bool = True
@@ -108,8 +110,10 @@ class FieldDef:
 
     @property
     def indexed(self) -> bool:
-        """Equality lookups on these are served from an index (Id is the table's own key)."""
-        return self.unique or self.external_id or self.type == "reference"
+        """Equality (and text prefix) filters on these are served from an index (Id is the
+        table's own key); the object's name field is indexed too (``ObjectDef.indexed_fields``),
+        as Salesforce's standard indexes are."""
+        return self.unique or self.external_id or self.type == "reference" or self.index_hint
 
     @property
     def nillable(self) -> bool:
@@ -382,6 +386,7 @@ _FIELD_KEYS = frozenset(
         "required",
         "unique",
         "externalId",
+        "indexed",
         "caseSensitive",
         "values",
         "restricted",
@@ -427,7 +432,9 @@ def _build_object(name: str, spec: Mapping[str, Any]) -> ObjectDef:
                 obj._rel_by_lower[fdef.relationship_name.lower()] = fdef
     obj.stored = tuple(f for f in obj.fields() if f.stored)
     obj.slot = {f.name: f.index for f in obj.stored}
-    obj.indexed_fields = tuple(f for f in obj.stored if f.indexed)
+    # Salesforce indexes the name field of every object as standard (Name, or e.g. Subject).
+    name_field = obj.name_field or "Name"
+    obj.indexed_fields = tuple(f for f in obj.stored if f.indexed or f.name == name_field)
     obj.required_fields = tuple(f for f in obj.stored if f.required)
     obj.unique_fields = tuple(f for f in obj.stored if f.unique and not f.system)
     obj.owner_fields = tuple(f for f in obj.stored if f.owner)
@@ -513,6 +520,7 @@ def _build_fields(obj_name: str, raw: Any) -> list[FieldDef]:
             required=bool(raw.get("required", False)),
             unique=bool(raw.get("unique", False)),
             external_id=bool(raw.get("externalId", False)),
+            index_hint=bool(raw.get("indexed", False)),
             case_sensitive=bool(raw.get("caseSensitive", False)),
             createable=not read_only,
             updateable=not read_only and not raw.get("createOnly", False),

@@ -16,6 +16,7 @@ from faker import Faker
 
 from simulators.salesforce.models.orgs import Org, Orgs, UserCreds
 from simulators.salesforce.models.store import Row
+from simulators.salesforce.models.templates import seed_templates
 
 SEED_DEFAULTS: Mapping[str, int] = {"accounts": 50, "contacts": 100, "products": 20, "orders": 10}
 # The control plane enforces these; seeding the maximum of everything takes a few seconds.
@@ -139,6 +140,7 @@ def _records(
     standard = list(pricebook.cells)
     standard[pricebook.obj.slot["IsStandard"]] = True
     org.store.replace(pricebook, standard)
+    seed_templates(org.dml, user)
     accounts = _accounts(org, user, rng, pools, counts.get("accounts", 0))
     contacts = counts.get("contacts", 0) if accounts else 0
     _contacts(org, user, rng, pools, accounts, contacts)

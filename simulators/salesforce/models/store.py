@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
+from sortedcontainers import SortedList
+
 from simulators.salesforce.models import ids
 from simulators.salesforce.models.schema import FieldDef, ObjectDef, Schema
 
@@ -95,8 +97,15 @@ def index_key(fdef: FieldDef, value: Any) -> Any:
     return value
 
 
+_TEXT_INDEXED = frozenset({"string", "email", "phone", "url", "picklist", "textarea"})
+
+
+def _minted_order(row: Row) -> str:
+    return row.id[:15]
+
+
 class Table:
-    __slots__ = ("deleted_at", "indexes", "obj", "rows")
+    __slots__ = ("deleted_at", "indexes", "obj", "rows", "sorted_keys")
 
     def __init__(self, obj: ObjectDef) -> None:
         self.obj = obj
@@ -105,6 +114,9 @@ class Table:
         self.indexes: dict[int, dict[Any, IndexEntry]] = {
             f.index: {} for f in obj.indexed_fields if not f.system
         }
+        #: The keys of a text index in order, for ``LIKE 'prefix%'``: built on the first prefix
+        #: lookup of that field, then kept up to date by every index write.
+        self.sorted_keys: dict[int, SortedList[Any]] = {}
 
     def _add_entry(self, slot: int, value: Any, record_id: str) -> None:
         index = self.indexes[slot]
@@ -112,6 +124,9 @@ class Table:
         entry = index.get(key)
         if entry is None:
             index[key] = record_id
+            ordered = self.sorted_keys.get(slot)
+            if ordered is not None:
+                ordered.add(key)
         elif isinstance(entry, str):
             index[key] = {entry: None, record_id: None}
         else:
@@ -126,6 +141,9 @@ class Table:
         if isinstance(entry, str):
             if entry == record_id:
                 del index[key]
+                ordered = self.sorted_keys.get(slot)
+                if ordered is not None:
+                    ordered.remove(key)
         else:
             entry.pop(record_id, None)
             if len(entry) == 1:
@@ -165,6 +183,25 @@ class Table:
             return []
         return [entry] if isinstance(entry, str) else list(entry)
 
+    def ids_with_prefix(self, fdef: FieldDef, prefix: str) -> list[str] | None:
+        """Ids (live and deleted) whose indexed text ``fdef`` starts with ``prefix`` (folded as the
+        index folds it); None when the field has no text index."""
+        index = self.indexes.get(fdef.index)
+        if index is None or fdef.type not in _TEXT_INDEXED or fdef.case_sensitive:
+            return None  # LIKE ignores case: a case-sensitive index cannot serve it
+        ordered = self.sorted_keys.get(fdef.index)
+        if ordered is None:
+            ordered = SortedList(list(index))  # the store keeps it (OrgStore.lookup_prefix)
+        start = index_key(fdef, prefix)
+        found: list[str] = []
+        for key in ordered.irange(start, start + "\U0010ffff", inclusive=(True, False)):
+            entry = index[key]
+            if isinstance(entry, str):
+                found.append(entry)
+            else:
+                found.extend(entry)
+        return found
+
     def live_count(self) -> int:
         return len(self.rows) - len(self.deleted_at)
 
@@ -184,6 +221,9 @@ class OrgStore:
                 self._by_prefix[obj.key_prefix] = table
         self._undo: list[tuple[Any, ...]] | None = None
         self._depth = 0
+        #: A seqlock for readers on another thread (large SOQL scans): odd while a primitive
+        #: write is under way, and changed by every write.
+        self.version = 0
 
     # -- tables and reads ---------------------------------------------------------------------
 
@@ -196,6 +236,11 @@ class OrgStore:
                 raise KeyError(name)
             table = self._tables[definition.name]
         return table
+
+    def row_count(self, object_name: str) -> int:
+        """Rows of the object, deleted ones included (0 for an unknown name)."""
+        obj = self.schema.get(object_name)
+        return 0 if obj is None else len(self._tables[obj.name].rows)
 
     def tables(self) -> list[Table]:
         return list(self._tables.values())
@@ -249,6 +294,30 @@ class OrgStore:
                 found[record_id] = table.rows[record_id]
         return self._live(found.values(), include_deleted)
 
+    def lookup_prefix(
+        self, object_name: str, field: str, prefix: str, *, include_deleted: bool = False
+    ) -> Iterable[Row] | None:
+        obj = self.schema.get(object_name)
+        fdef = None if obj is None else obj.field(field)
+        if obj is None or fdef is None or not fdef.stored:
+            return None
+        table = self._tables[obj.name]
+        index = table.indexes.get(fdef.index)
+        if index is not None and fdef.index not in table.sorted_keys:
+            # Built once, then kept by every index write. A reader on another thread may build
+            # it while the loop writes: kept only if no write ran meanwhile.
+            version = self.version
+            ordered = SortedList(list(index))
+            if version == self.version and not version % 2:
+                table.sorted_keys[fdef.index] = ordered
+        found = table.ids_with_prefix(fdef, prefix)
+        if found is None:
+            return None
+        # Insertion order, as a scan gives it (the SOQL engine's order without ORDER BY): ids are
+        # minted in order and their 15-character form sorts that way (fixed-width base 62).
+        rows = sorted((table.rows[record_id] for record_id in found), key=_minted_order)
+        return self._live(rows, include_deleted)
+
     @staticmethod
     def _live(rows: Iterable[Row], include_deleted: bool) -> list[Row]:
         return list(rows) if include_deleted else [row for row in rows if not row.cells[1]]
@@ -265,14 +334,22 @@ class OrgStore:
 
     # -- primitives (the only writers) --------------------------------------------------------
 
+    def quiescent(self, version: int) -> bool:
+        """True when no write happened since ``version`` was read, none is under way, and no
+        transaction is open: what a reader on another thread saw is a committed state."""
+        return version == self.version and not version % 2 and self._undo is None
+
     def _put(self, table: Table, row: Row) -> None:
+        self.version += 1
         table.rows[row.cells[0]] = row
         table._index_add(row)
         if self._undo is not None:
             self._undo.append(("put", table, row.cells[0]))
+        self.version += 1
 
     def _swap(self, table: Table, row: Row, values: list[Any], deleted_at: datetime | None) -> None:
         """Replace a row's values (and recycle-bin date) in place, keeping indexes right."""
+        self.version += 1
         if self._undo is not None:
             self._undo.append(("swap", table, row, row.cells, table.deleted_at.get(row.cells[0])))
         table._reindex(row.cells, values)
@@ -281,14 +358,17 @@ class OrgStore:
             table.deleted_at.pop(values[0], None)
         else:
             table.deleted_at[values[0]] = deleted_at
+        self.version += 1
 
     def _drop(self, table: Table, row: Row) -> None:
+        self.version += 1
         record_id = row.cells[0]
         if self._undo is not None:
             self._undo.append(("drop", table, row, table.deleted_at.get(record_id)))
         table._index_remove(row)
         del table.rows[record_id]
         table.deleted_at.pop(record_id, None)
+        self.version += 1
 
     # -- writes ---------------------------------------------------------------------------------
 

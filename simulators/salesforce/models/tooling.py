@@ -152,6 +152,11 @@ class ToolingSource:
     ) -> Iterable[Record] | None:
         return ()
 
+    def lookup_prefix(
+        self, object_name: str, field: str, prefix: str, *, include_deleted: bool = False
+    ) -> Iterable[Record] | None:
+        return None  # no ordered index: the engine scans (the Tooling objects are small)
+
     def get(self, record_id: str) -> Record | None:
         return None
 

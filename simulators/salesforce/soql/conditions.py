@@ -45,10 +45,11 @@ Predicate = Callable[[Record], bool]
 
 @dataclass(frozen=True, slots=True)
 class Probe:
-    """One index lookup: ``field`` equal to any of ``values``."""
+    """One index lookup: ``field`` equal to any of ``values``, or starting with ``prefix``."""
 
     field: str
     values: tuple[Any, ...]
+    prefix: str | None = None
 
 
 Plan = tuple[Probe, ...]
@@ -217,6 +218,21 @@ class ConditionCompiler:
             raise self._type_mismatch(operand, value)
         pattern = like_pattern(value.raw)
         get = operand.get
+        prefix = like_prefix(value.raw)
+
+        if prefix is not None:
+            folded = prefix.lower()
+            width = len(prefix)
+
+            # 'abc%' (the common case) without the regex engine: a third of the cost per row.
+            def starts(record: Record) -> bool:
+                candidate = get(record)
+                return isinstance(candidate, str) and candidate[:width].lower() == folded
+
+            plans: tuple[Plan, ...] = ()
+            if operand.index_field is not None:
+                plans = ((Probe(operand.index_field, (), prefix),),)
+            return Filter(starts, plans)
 
         def test(record: Record) -> bool:
             candidate = get(record)
@@ -380,6 +396,17 @@ class ConditionCompiler:
         # Assumption: INVALID_QUERY_FILTER_OPERATOR ("invalid operator on multipicklist field" is
         # the documented wording for LIKE on a multi-select picklist).
         return messages.invalid_operator(self.text, position, f"invalid operator on {field_type} field")
+
+
+def like_prefix(raw: str) -> str | None:
+    """The literal before a single trailing ``%`` (``'Acme%'`` -> ``Acme``), when the pattern is
+    only that: no other wildcard, no escape; None otherwise (the regex handles the rest)."""
+    if len(raw) < 2 or not raw.endswith("%"):
+        return None
+    head = raw[:-1]
+    if any(char in head for char in "%_\\"):
+        return None
+    return head
 
 
 def like_pattern(raw: str) -> re.Pattern[str]:

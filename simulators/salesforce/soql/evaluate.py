@@ -163,9 +163,14 @@ class Executor:
         for plan in plans:
             batches: list[Iterable[Record]] = []
             for probe in plan:
-                hits = self.source.lookup(
-                    object_name, probe.field, probe.values, include_deleted=self.include_deleted
-                )
+                if probe.prefix is not None:
+                    hits = self.source.lookup_prefix(
+                        object_name, probe.field, probe.prefix, include_deleted=self.include_deleted
+                    )
+                else:
+                    hits = self.source.lookup(
+                        object_name, probe.field, probe.values, include_deleted=self.include_deleted
+                    )
                 if hits is None:
                     break
                 batches.append(hits)

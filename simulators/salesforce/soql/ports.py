@@ -94,6 +94,13 @@ class DataSource(Protocol):
         case-insensitively for text); None when the field has no index (scan instead)."""
         ...
 
+    def lookup_prefix(
+        self, object_name: str, field: str, prefix: str, *, include_deleted: bool = False
+    ) -> Iterable[Record] | None:
+        """Index lookup for text fields starting with ``prefix`` (case-insensitive unless the
+        field is case-sensitive), in insertion order; None when the field has no index."""
+        ...
+
     def get(self, record_id: str) -> Record | None:
         """By 15- or 18-character id, any object; None when unknown."""
         ...

@@ -248,3 +248,23 @@ async def test_served_spec_lists_this_simulators_seed_counts(aiohttp_client: Aio
     counts = spec["components"]["schemas"]["SeedCounts"]
     assert counts["properties"] == {"widgets": {"type": "integer", "minimum": 0, "maximum": 50}}
     assert counts["additionalProperties"] is False
+
+
+async def test_served_spec_lists_only_the_routes_this_simulator_has(aiohttp_client: AiohttpClient) -> None:
+    """One document describes both simulators; each serves only its own routes, so a client (or
+    schemathesis) never calls a Salesforce-only route on billing and expects more than a 404."""
+    import yaml
+
+    from simulators.billing.app import create_app as billing_app
+    from simulators.salesforce.app import create_app as salesforce_app
+
+    served = {}
+    for name, factory in (("billing", billing_app), ("salesforce", salesforce_app)):
+        client = await aiohttp_client(factory())
+        served[name] = set(yaml.safe_load(await (await client.get("/__sim/openapi.yaml")).text())["paths"])
+    salesforce_only = {"/__sim/events/cdc", "/__sim/events/channels", "/__sim/outbound/declarations"}
+    assert salesforce_only <= served["salesforce"]
+    assert not salesforce_only & served["billing"]
+    assert {"/__sim/faults", "/__sim/clock", "/__sim/webhooks/deliveries"} <= served["billing"] & served[
+        "salesforce"
+    ]

@@ -1,7 +1,7 @@
 """What the Salesforce CLI and jsforce need besides the core REST API (issue 11), in-process:
 userinfo, ``//`` paths, ``columns=true``, the Organization/User standard fields, the Tooling
-API, ``/recent``, SOAP session calls and the CometD placeholder. Each fails on the old code
-(404, rows instead of metadata, unknown columns, a 500 SOAP fault)."""
+API, ``/recent`` and SOAP session calls (the Streaming API: tests/simulators/salesforce/cometd).
+Each fails on the old code (404, rows instead of metadata, unknown columns, a 500 SOAP fault)."""
 
 from __future__ import annotations
 
@@ -236,32 +236,6 @@ async def test_soap_faults(sf: SfClient) -> None:
     assert fault.findtext(".//faultstring") == (
         "INVALID_SESSION_ID: Invalid Session ID found in SessionHeader: Illegal Session"
     )
-
-
-# -- CometD placeholder -------------------------------------------------------------------------
-
-
-async def test_cometd_answers_with_bayeux_errors(sf: SfClient) -> None:
-    auth = {"Authorization": f"OAuth {sf.token}"}  # jsforce's streaming client sends OAuth
-    response = await sf.client.post(
-        "/cometd/59.0", json=[{"channel": "/meta/handshake", "id": "1", "version": "1.0"}], headers=auth
-    )
-    handshake = await response.json()
-    assert handshake[0]["successful"] is True
-    response = await sf.client.post(
-        "/cometd/59.0",
-        headers=auth,
-        json=[
-            {"channel": "/meta/subscribe", "id": "2", "subscription": "/data/AccountChangeEvent"},
-            {"channel": "/meta/connect", "id": "3"},
-        ],
-    )
-    replies = await response.json()
-    assert [r["successful"] for r in replies] == [False, False]
-    assert replies[0]["error"].startswith("501::The Streaming API (CometD) is not supported")
-    assert replies[1]["advice"] == {"reconnect": "none"}
-    unauthenticated = await sf.client.post("/cometd/59.0", json=[{"channel": "/meta/handshake"}])
-    assert unauthenticated.status == 401
 
 
 async def test_resources_list_the_new_families(sf: SfClient) -> None:

@@ -269,10 +269,13 @@ async def test_deleted_records_cannot_change(org: Org) -> None:
 
 async def test_platform_events_are_published_not_stored(org: Org) -> None:
     event = obj(org, "Billing_Action__e")
-    event_id = org.dml.publish(event, {"Action__c": "link", "Record_Id__c": "001"}, org.first_user().user_id)
-    assert event_id.startswith("e00")
-    assert org.dml.events[-1]["payload"] == {"Action__c": "link", "Record_Id__c": "001"}
-    assert org.dml.events[-1]["replayId"] == 1
+    published = org.dml.publish(event, {"Action__c": "link", "Record_Id__c": "001"}, org.first_user().user_id)
+    assert published.id.startswith("e00")
+    [delivered] = org.events.retained("/event/Billing_Action__e")
+    assert delivered.fields["Action__c"] == "link"
+    assert delivered.fields["Record_Id__c"] == "001"
+    assert (delivered.replay_id, delivered.event_uuid) == (1, published.event_uuid)
+    assert org.store.row(published.id) is None
     with pytest.raises(SalesforceError) as caught:
         org.dml.publish(event, {"Record_Id__c": "001"}, org.first_user().user_id)
     assert caught.value.message == "Required fields are missing: [Action__c]"

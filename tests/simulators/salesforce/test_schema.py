@@ -123,7 +123,7 @@ objects:
     assert rule.message == "Use ISO codes"
     work_order = schema.get("work_order__c")
     assert work_order is not None
-    assert work_order.key_prefix == "a02"
+    assert work_order.key_prefix == "a05"  # after the five built-in custom objects
     assert work_order.field("Name") is not None  # custom objects get a Name field
     assert account.child_relationship("Work_Orders__r") is not None
 

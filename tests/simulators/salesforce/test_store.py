@@ -45,7 +45,9 @@ async def test_lookup_uses_indexes_case_insensitively(sf_state: SalesforceState)
         row.id
     ]
     assert [r.id for r in store.lookup("Account", "Id", [row.id[:15], "garbage"]) or []] == [row.id]
-    assert store.lookup("Account", "Name", ["Indexed"]) is None  # no index: the engine scans
+    # The name field is indexed as in Salesforce; an ordinary text field is not (the engine scans).
+    assert [r.id for r in store.lookup("Account", "Name", ["INDEXED"]) or []] == [row.id]
+    assert store.lookup("Account", "BillingCity", ["Lyon"]) is None
     assert store.lookup("Nope", "Id", [row.id]) == ()
     assert store.get(row.id.lower()) is row
 
@@ -154,3 +156,86 @@ async def test_orgs_never_share_records(sf_state: SalesforceState) -> None:
 async def test_events_are_not_queryable(sf_state: SalesforceState) -> None:
     assert sf_state.default_org().store.describe("Billing_Action__e") is None
     assert sf_state.default_org().store.describe("account") is not None
+
+
+async def test_prefix_lookup_follows_writes_and_keeps_insertion_order(sf_state: SalesforceState) -> None:
+    org = sf_state.default_org()
+    store = org.store
+    user = org.first_user().user_id
+    account = org.schema.get("Account")
+    assert account is not None
+    zeta = create(org, Name="Prefix Zeta")
+    alpha = create(org, Name="prefix alpha")
+    create(org, Name="Other")
+
+    def found(prefix: str) -> list[str]:
+        return [r.id for r in store.lookup_prefix("Account", "Name", prefix) or []]
+
+    # Case-insensitive, in insertion order (not key order), and the ordered index is built lazily.
+    assert found("PREFIX") == [zeta.id, alpha.id]
+    # After the first prefix lookup the ordered keys follow every write.
+    org.dml.update(account, zeta, {"Name": "Renamed"}, user)
+    late = create(org, Name="Prefix late")
+    assert found("prefix") == [alpha.id, late.id]
+    assert found("Ren") == [zeta.id]
+    org.dml.delete(alpha, user)
+    assert found("prefix") == [late.id]
+    assert [r.id for r in store.lookup_prefix("Account", "Name", "prefix", include_deleted=True) or []] == [
+        alpha.id,
+        late.id,
+    ]
+    assert store.lookup_prefix("Account", "BillingCity", "Ly") is None  # not indexed: scan
+
+
+class _NoPrefixIndex:
+    """The same store with its ordered index hidden: the SOQL engine must scan."""
+
+    def __init__(self, store: Any) -> None:
+        self._store = store
+        self.scans = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def lookup_prefix(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def scan(self, *args: Any, **kwargs: Any) -> Any:
+        self.scans += 1
+        return self._store.scan(*args, **kwargs)
+
+
+class _Counting(_NoPrefixIndex):
+    def lookup_prefix(self, *args: Any, **kwargs: Any) -> Any:
+        return self._store.lookup_prefix(*args, **kwargs)
+
+
+async def test_like_prefix_from_the_index_matches_a_scan(sf_state: SalesforceState) -> None:
+    import random
+
+    from simulators.salesforce import soql
+
+    org = sf_state.default_org()
+    rng = random.Random(5)
+    for number in range(600):
+        letters = "".join(rng.choice("abAB_%") for _ in range(3))
+        create(org, Name=f"{letters} {number}")
+    queries = [
+        "SELECT Id, Name FROM Account WHERE Name LIKE 'ab%'",
+        "SELECT Id FROM Account WHERE Name LIKE 'AB%' LIMIT 7",
+        "SELECT Id FROM Account WHERE Name LIKE 'b%' AND Name LIKE '%1%' LIMIT 5 OFFSET 2",
+        "SELECT Id FROM Account WHERE Name LIKE 'a\\_%' ORDER BY Name DESC",
+        "SELECT Id FROM Account WHERE Name LIKE 'ba%' OR Name LIKE 'zz%'",
+        "SELECT COUNT() FROM Account WHERE Name LIKE 'a%'",
+    ]
+    url = "/services/data/v59.0/sobjects/{}/{}".format
+    for text in queries:
+        indexed = _Counting(org.store)
+        scanned = _NoPrefixIndex(org.store)
+        by_index = soql.execute(text, indexed, record_url=url)
+        by_scan = soql.execute(text, scanned, record_url=url)
+        assert by_index.records == by_scan.records, text
+        assert by_index.total_size == by_scan.total_size > 0, text
+        assert scanned.scans >= 1, text
+        # An escaped '_' is not a plain prefix: that query (only) may scan.
+        assert indexed.scans == ("\\_" in text), text

@@ -5,6 +5,7 @@ from __future__ import annotations
 from simulators.billing.api import parse, serialize
 from simulators.billing.api.calls import Call, Reply
 from simulators.billing.api.pagination import page
+from simulators.billing.models.invoices import Invoice
 from simulators.billing.models.payments import ApplyTo, PaymentDraft
 
 
@@ -44,7 +45,26 @@ def list_invoices(call: Call) -> Reply:
         issued_from=parse.opt_day(q.get("issued_from")),
         issued_to=parse.opt_day(q.get("issued_to")),
     )
-    return Reply.ok(page(found, serialize.invoice, limit=q["limit"], cursor=q.get("cursor")))
+    since = parse.opt_timestamp(q.get("updated_since"))
+    if since is None:
+        return Reply.ok(page(found, serialize.invoice, limit=q["limit"], cursor=q.get("cursor")))
+    # Changed since an instant, oldest change first: the cursor is the (updated_at, id) position,
+    # so an invoice updated again while a client pages moves behind it and is read again.
+    changed = sorted((i for i in found if i.updated_at >= since), key=_change_position)
+    return Reply.ok(
+        page(
+            changed,
+            serialize.invoice,
+            limit=q["limit"],
+            cursor=q.get("cursor"),
+            key=_change_position,
+            ordered=True,
+        )
+    )
+
+
+def _change_position(invoice: Invoice) -> str:
+    return f"{invoice.updated_at:%Y%m%dT%H%M%S.%fZ}~{invoice.id}"
 
 
 def get_invoice(call: Call) -> Reply:

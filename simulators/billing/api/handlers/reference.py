@@ -31,7 +31,18 @@ def get_capabilities(call: Call) -> Reply:
             "max_page_size": 100,
             "currencies": call.api.system.currencies(),
             "payment_methods": list(PAYMENT_METHODS),
+            # The reference implementation claims every conformance level and optional behaviour.
+            "levels": ["core", "orders", "billing_operations"],
+            "invoice_void": True,
+            "payment_reverse": True,
+            "payment_apply_to": True,
+            "webhook_secret_rotation": True,
+            "catalog_management": True,
+            "batch_account_create": True,
+            "account_summaries": True,
+            "invoices_updated_since": True,
         }
+        | dict.fromkeys(call.api.settings.withheld_capabilities, False)
     )
 
 

@@ -347,7 +347,7 @@ def test_query_parameters_are_named_by_their_own_name() -> None:
 
 
 def test_every_operation_compiles() -> None:
-    assert len(contract().operations) == 42
+    assert len(contract().operations) == 51
 
 
 def test_undecodable_text_is_a_precise_400_not_a_crash() -> None:

@@ -1,8 +1,8 @@
 """jsforce (npm ``jsforce`` 3.x, pinned), unmodified, against the simulator over HTTPS: login by
 every flow it offers (SOAP, OAuth password, client credentials, an existing token), describe, CRUD,
 upsert, collections, query with paging and autoFetch, ``recent()``, ``search()``, Bulk API 2.0,
-composite, ``limits()``, errors, session expiry, SOAP ``logout()`` and the streaming client
-failing fast.
+composite, ``limits()``, errors, session expiry and SOAP ``logout()`` (its streaming client:
+tests/simulators/salesforce/cometd/test_node_clients.py).
 
 Each test is one small Node script that prints a JSON document; the assertions are here. The
 script gets the simulator's URL in ``SIM`` and, where needed, a token in ``TOKEN``.
@@ -321,29 +321,6 @@ async function main() {
     )
     assert expired["outcome"]["error"]["errorCode"] == "INVALID_SESSION_ID"
     assert expired["outcome"]["error"]["message"] == "Session expired or invalid"
-
-
-def test_streaming_fails_fast_and_loudly(clients: NodeClients, live_sf: LiveSalesforce) -> None:
-    result = run(
-        clients,
-        live_sf,
-        """
-async function main() {
-  const conn = await soapLogin();
-  const started = Date.now();
-  const outcome = await new Promise((resolve) => {
-    const sub = conn.streaming.topic('/data/AccountChangeEvent').subscribe(() => resolve({ message: true }));
-    sub.then(() => resolve({ subscribed: true }), (err) => resolve({ error: String(err.message || err) }));
-    setTimeout(() => resolve({ hung: true }), 20000);
-  });
-  return { ...outcome, ms: Date.now() - started };
-}
-""",
-    )
-    assert result["error"].startswith(
-        "501::The Streaming API (CometD) is not supported by this simulator yet"
-    )
-    assert result["ms"] < 10_000
 
 
 def test_tooling_query_and_parameterized_search(clients: NodeClients, live_sf: LiveSalesforce) -> None:
