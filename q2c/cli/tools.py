@@ -124,6 +124,7 @@ BENCHMARKS = {
     "startup": "q2c.startup",
     "http": "loadtests.bench.http",
     "soql": "loadtests.bench.soql",
+    "web": "loadtests.bench.web",
     "events": "q2c.bench_events",
 }
 QuickOpt = Annotated[bool, typer.Option("--quick", help="Smaller sizes, for a smoke run.")]
@@ -195,6 +196,12 @@ def bench_soql(
 ) -> None:
     """SOQL query times at each size, and event-loop lag while scans and GETs run together."""
     _run_bench("soql", quick, sizes=[int(size) for size in sizes.split(",") if size.strip()], seconds=seconds)
+
+
+@bench_app.command("web")
+def bench_web(quick: QuickOpt = False) -> None:
+    """Each console page's server-side render time with 10,000 accounts loaded (goal < 300 ms)."""
+    _run_bench("web", quick)
 
 
 @bench_app.command("startup")
