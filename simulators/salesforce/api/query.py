@@ -26,13 +26,16 @@ def _text(call: Call) -> str:
     return text
 
 
-def _execute(call: Call, query: str | soql.Query, query_all: bool) -> soql.QueryResult:
+def _execute(
+    call: Call, query: str | soql.Query, query_all: bool, *, indexed_only: bool = False
+) -> soql.QueryResult:
     version = call.version
     return soql.execute(
         query,
         call.org.store,
         include_deleted=query_all,
         record_url=lambda object_name, record_id: record_url(version, object_name, record_id),
+        indexed_only=indexed_only,
     )
 
 
@@ -75,9 +78,12 @@ async def run_off_loop(call: Call, *, query_all: bool) -> Result:
         parsed = soql.parse(text)
     except catalogue.SalesforceError:
         return _run(call, query_all=query_all)
-    table_rows = store.row_count(parsed.source.name)
-    if table_rows < OFF_LOOP_ROWS:
+    if store.row_count(parsed.source.name) < OFF_LOOP_ROWS:
         return _respond(call, text, _execute(call, parsed, query_all), query_all=query_all)
+    try:  # served from an index: inline, no thread hand-off
+        return _respond(call, text, _execute(call, parsed, query_all, indexed_only=True), query_all=query_all)
+    except soql.ScanNeeded:
+        pass
     for _ in range(2):
         version = store.version
         if not store.quiescent(version):

@@ -13,7 +13,7 @@ import functools
 
 from simulators.salesforce.soql import messages
 from simulators.salesforce.soql.binding import Binder, Kind, Parents, Scope
-from simulators.salesforce.soql.evaluate import Executor, QueryResult, RecordUrl
+from simulators.salesforce.soql.evaluate import Executor, QueryResult, RecordUrl, ScanNeeded
 from simulators.salesforce.soql.nodes import (
     FieldPath,
     Query,
@@ -25,7 +25,7 @@ from simulators.salesforce.soql.nodes import (
 from simulators.salesforce.soql.parser import parse_query
 from simulators.salesforce.soql.ports import DataSource
 
-__all__ = ["Query", "QueryResult", "check_bulk_query", "execute", "parse"]
+__all__ = ["Query", "QueryResult", "ScanNeeded", "check_bulk_query", "execute", "parse"]
 
 PARSE_CACHE_SIZE = 4096
 
@@ -42,10 +42,14 @@ def execute(
     *,
     include_deleted: bool = False,
     record_url: RecordUrl,
+    indexed_only: bool = False,
 ) -> QueryResult:
-    """Runs a query (``include_deleted`` for queryAll). Raises SalesforceError for bad queries."""
+    """Runs a query (``include_deleted`` for queryAll). Raises SalesforceError for bad queries;
+    with ``indexed_only``, ``ScanNeeded`` when the queried object would have to be scanned."""
     query = parse(text_or_query) if isinstance(text_or_query, str) else text_or_query
-    executor = Executor(source, query.text, include_deleted=include_deleted, record_url=record_url)
+    executor = Executor(
+        source, query.text, include_deleted=include_deleted, record_url=record_url, indexed_only=indexed_only
+    )
     return executor.run(query)
 
 

@@ -92,11 +92,24 @@ class _ChildPlan:
     """The child's field pointing at the parent (``AccountId``)."""
 
 
+class ScanNeeded(Exception):
+    """Raised instead of scanning when the caller asked for index-served work only."""
+
+
 class Executor:
     def __init__(
-        self, source: DataSource, text: str, *, include_deleted: bool, record_url: RecordUrl
+        self,
+        source: DataSource,
+        text: str,
+        *,
+        include_deleted: bool,
+        record_url: RecordUrl,
+        indexed_only: bool = False,
     ) -> None:
         self.source = source
+        #: Refuse (ScanNeeded) rather than scan the queried object: the API then runs the query
+        #: off the event loop, and index-served queries stay inline (no thread hand-off).
+        self.indexed_only = indexed_only
         self.text = text
         self.include_deleted = include_deleted
         self.parents = Parents(source)
@@ -151,6 +164,8 @@ class Executor:
         if where is not None and where.plans:
             candidates = self._probe(object_name, where.plans)
         if candidates is None:
+            if self.indexed_only:
+                raise ScanNeeded(object_name)
             candidates = self.source.scan(object_name, include_deleted=self.include_deleted)
         if where is not None:
             candidates = filter(where.test, candidates)

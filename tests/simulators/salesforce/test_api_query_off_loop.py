@@ -14,14 +14,16 @@ from tests.support.salesforce import SfClient
 
 @pytest.fixture
 def off_loop_from_ten_rows(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
-    """Every object with 10 rows or more counts as large; records (thread, store version) per run."""
+    """Every object with 10 rows or more counts as large; records (thread, store version) of each
+    evaluation that may scan (the index-only attempt before it is not recorded)."""
     monkeypatch.setattr(query_api, "OFF_LOOP_ROWS", 10)
     runs: list[tuple[int, int]] = []
     execute = query_api._execute
 
-    def recorded(call: Any, parsed: Any, query_all: bool) -> Any:
-        runs.append((threading.get_ident(), call.org.store.version))
-        return execute(call, parsed, query_all)
+    def recorded(call: Any, parsed: Any, query_all: bool, *, indexed_only: bool = False) -> Any:
+        if not indexed_only:
+            runs.append((threading.get_ident(), call.org.store.version))
+        return execute(call, parsed, query_all, indexed_only=indexed_only)
 
     monkeypatch.setattr(query_api, "_execute", recorded)
     return runs
@@ -40,14 +42,25 @@ async def test_a_large_scan_runs_on_a_worker_thread(sf: SfClient, off_loop_from_
     assert [ident for ident, _ in off_loop_from_ten_rows] == [threading.get_ident()]
 
 
+async def test_an_index_served_query_on_a_large_object_stays_on_the_loop(
+    sf: SfClient, off_loop_from_ten_rows: list[Any]
+) -> None:
+    contact = (await sf.json("GET", f"/query?q={quote('SELECT Id FROM Contact LIMIT 1')}", 200))["records"][0]
+    off_loop_from_ten_rows.clear()
+    by_id = quote("SELECT Id FROM Contact WHERE Id = '" + contact["Id"] + "'")
+    page = await sf.json("GET", f"/query?q={by_id}", 200)
+    assert [r["Id"] for r in page["records"]] == [contact["Id"]]
+    assert off_loop_from_ten_rows == []  # answered by the index-only attempt, no scan anywhere
+
+
 async def test_a_write_during_the_scan_makes_it_run_again(
     sf: SfClient, off_loop_from_ten_rows: list[Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     recorded = query_api._execute
     writes: list[str] = []
 
-    def racing(call: Any, parsed: Any, query_all: bool) -> Any:
-        result = recorded(call, parsed, query_all)
+    def racing(call: Any, parsed: Any, query_all: bool, *, indexed_only: bool = False) -> Any:
+        result = recorded(call, parsed, query_all, indexed_only=indexed_only)
         if not writes:  # a write lands on the loop while the first evaluation runs
             org = call.org
             contact = org.schema.get("Contact")
