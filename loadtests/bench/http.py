@@ -42,7 +42,7 @@ from urllib.parse import quote
 from rich.console import Console
 from rich.table import Table
 
-from contracts import defaults
+from loadtests.runner import free_port
 
 START = datetime(2026, 3, 1, tzinfo=UTC)
 LOCALSTRIPE_VERSION = "1.15.10"
@@ -168,19 +168,10 @@ def localstripe_bin() -> Path:
     return binary
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def start_localstripe() -> Server:
     import urllib.request
 
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [str(localstripe_bin()), "--port", str(port)],
         stdout=subprocess.DEVNULL,
@@ -230,6 +221,8 @@ async def _serve_salesforce(records: int) -> list[Target]:
     app = create_app(SalesforceSettings(clock_start=START, frozen_clock=True, enforce_limits=False))
     server = await start_app(AppSpec("salesforce", app, "127.0.0.1", 0))
     await app[STATE].load(42, {"accounts": records, "contacts": 0, "products": 0, "orders": 0})
+    from loadtests.bench.salesforce import salesforce_token
+
     token = await salesforce_token(server.url)
     org = app[STATE].default_org()
     record_id = next(iter(org.store.scan("Account"))).id
@@ -239,25 +232,6 @@ async def _serve_salesforce(records: int) -> list[Target]:
         Target("salesforce_get", f"{server.url}/services/data/v59.0/sobjects/Account/{record_id}", auth),
         Target("salesforce_soql", f"{server.url}/services/data/v59.0/query?q={soql}", auth),
     ]
-
-
-async def salesforce_token(url: str) -> str:
-    """A session for the documented local user (the OAuth password flow)."""
-    import aiohttp
-
-    form = {
-        "grant_type": "password",
-        "client_id": defaults.SALESFORCE_CLIENT_ID,
-        "client_secret": defaults.SALESFORCE_CLIENT_SECRET,
-        "username": defaults.SALESFORCE_USERNAME,
-        "password": defaults.SALESFORCE_PASSWORD + defaults.SALESFORCE_SECURITY_TOKEN,
-    }
-    async with (
-        aiohttp.ClientSession() as http,
-        http.post(f"{url}/services/oauth2/token", data=form) as response,
-    ):
-        token: str = (await response.json())["access_token"]
-    return token
 
 
 async def _serve_billing(records: int) -> list[Target]:

@@ -214,7 +214,8 @@ async def _peer(*args: str) -> dict[str, Any]:
     return result
 
 
-async def _token(url: str) -> str:
+async def salesforce_token(url: str) -> str:
+    """A session for the documented local user (the OAuth password flow)."""
     form = {
         "grant_type": "password",
         "client_id": defaults.SALESFORCE_CLIENT_ID,
@@ -269,7 +270,7 @@ async def _bench(console: Console, quick: bool) -> dict[str, Any]:
     simulator = await start_app(AppSpec("salesforce", app, "127.0.0.1", 0))
     bare = None
     try:
-        token = await _token(simulator.url)
+        token = await salesforce_token(simulator.url)
         org = app[STATE].default_org()
         ids = [row.id for row in org.store.scan("Account")]
         paths = [f"/services/data/v59.0/sobjects/Account/{record_id}" for record_id in ids]

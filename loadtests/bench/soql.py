@@ -28,8 +28,8 @@ from urllib.parse import quote
 from rich.console import Console
 from rich.table import Table
 
-from loadtests.bench.http import ensure_wrk, salesforce_token
-from loadtests.bench.salesforce import rss_mb
+from loadtests.bench.http import ensure_wrk
+from loadtests.bench.salesforce import rss_mb, salesforce_token
 
 START = datetime(2026, 3, 1, tzinfo=UTC)
 QUERIES = {

@@ -23,6 +23,7 @@ from rich.console import Console
 from rich.table import Table
 
 from contracts import defaults
+from loadtests.bench.salesforce import salesforce_token
 from sandbox.system import System, SystemOptions
 from simulators.billing.app import BillingSettings
 from simulators.salesforce.app import SalesforceSettings
@@ -58,22 +59,11 @@ async def prepare(system: System, accounts: int) -> None:
     core = {"Authorization": f"Bearer {defaults.CORE_API_TOKEN}"}
     billing = {"Authorization": f"Bearer {defaults.BILLING_API_KEY}"}
     async with aiohttp.ClientSession() as session:
-        token = await _call(
-            session,
-            "POST",
-            system.url("salesforce") + "/services/oauth2/token",
-            data={
-                "grant_type": "password",
-                "client_id": defaults.SALESFORCE_CLIENT_ID,
-                "client_secret": defaults.SALESFORCE_CLIENT_SECRET,
-                "username": defaults.SALESFORCE_USERNAME,
-                "password": defaults.SALESFORCE_PASSWORD + defaults.SALESFORCE_SECURITY_TOKEN,
-            },
-        )
+        token = await salesforce_token(system.url("salesforce"))
         async with session.patch(
             system.url("salesforce") + f"/services/data/v62.0/sobjects/Account/{CRM_ACCOUNT}",
             json={"Billing_Account_Number__c": "BAN000001"},
-            headers={"Authorization": f"Bearer {token['access_token']}"},
+            headers={"Authorization": f"Bearer {token}"},
         ) as response:
             assert response.status == 204, await response.text()
         await _call(
