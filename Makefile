@@ -28,9 +28,15 @@ models: $(STAMP)
 	$(BIN)/python -m contracts.generate
 	$(BIN)/python -m contracts.salesforce_pubsub.generate
 
+# pytest-xdist: the unit suite and the contract gates each run on PYTEST_WORKERS processes (CI has
+# 2 cores; `make unit PYTEST_WORKERS=0` runs in one process). tests/conftest.py keeps each file on
+# one worker, the timing-sensitive gates on one worker together, and starts the longest first.
+PYTEST_WORKERS ?= 2
+XDIST = -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder
+
 # Everything but the contract gates (`make contract` runs those), so `make test` runs each test once.
 unit: $(STAMP) browser
-	$(BIN)/pytest -m "not contract"
+	$(BIN)/pytest -m "not contract" $(XDIST)
 
 # The web console's browser tests need Debian's Chromium (`apt-get install -y chromium`; .ci/run
 # installs it). Without it `make test` stops here and says so, unless Q2C_SKIP_BROWSER_TESTS=1.
@@ -46,7 +52,7 @@ browser:
 # each commit explores new cases; each gate prints it: `Q2C_FUZZ_SEED=<seed> make contract`
 # replays a failure.
 contract: $(STAMP)
-	$(BIN)/pytest -m contract
+	$(BIN)/pytest -m contract $(XDIST)
 
 # The CI load gate (about 30 s): each scenario briefly, against a fresh system on free ports;
 # exit 3 names the breached gate (loadtests/gates.yaml). Reports in $(LOAD_REPORTS)/<scenario>.

@@ -22,6 +22,9 @@ STATE_DIR = Path(".q2c")
 WEBHOOK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 SALESFORCE_ORG_NAME = "Q2C Sandbox"
+# The org is single-currency (no CurrencyIsoCode fields): its standard price book holds this
+# currency's prices; the catalog sync puts the others in custom books (integration/flows/catalog/).
+SALESFORCE_ORG_CURRENCY = "USD"
 SALESFORCE_USERNAME = "admin@q2c.local"
 SALESFORCE_PASSWORD = "q2c-password"
 SALESFORCE_SECURITY_TOKEN = "q2c-token"

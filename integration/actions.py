@@ -20,7 +20,7 @@ from contracts.problem_http import read_model
 # implementation of it is the reference, and a pure function.
 from contracts.salesforce_ids import normalize as normalize_id
 from integration.core import CORE, Core
-from integration.engine import LINK, SYNC
+from integration.engine import CATALOG, LINK, ORDER, SYNC, WHOLE_CATALOG
 from integration.flows.link import select_accounts
 from integration.reconcile import ReconcileProgress, reconcile
 
@@ -35,6 +35,20 @@ class LinkRequest(StrictModel):
 
 class SyncRequest(StrictModel):
     account_ids: list[SalesforceId] | None = Field(default=None, min_length=1, max_length=50_000)
+    wait: bool = False
+    timeout_seconds: float = Field(default=60.0, gt=0, le=3600)
+
+
+class CatalogSyncRequest(StrictModel):
+    product_ids: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(
+        default=None, min_length=1, max_length=50_000
+    )
+    wait: bool = False
+    timeout_seconds: float = Field(default=60.0, gt=0, le=3600)
+
+
+class OrdersRequest(StrictModel):
+    order_ids: list[SalesforceId] = Field(min_length=1, max_length=50_000)
     wait: bool = False
     timeout_seconds: float = Field(default=60.0, gt=0, le=3600)
 
@@ -181,6 +195,32 @@ async def _events_status(core: Core) -> dict[str, Any]:
     }
 
 
+async def catalog_sync(request: web.Request) -> web.Response:
+    """Pull billing's catalog (all of it, or the products named) into the CRM."""
+    core = core_of(request)
+    body = await read_model(request, CatalogSyncRequest, optional=True)
+    keys = body.product_ids or [WHOLE_CATALOG]
+    enqueued = await core.engine.request(CATALOG, keys)
+    result: dict[str, Any] = {"enqueued": enqueued}
+    if body.wait:
+        result["done"] = await core.engine.wait_for(CATALOG, keys, body.timeout_seconds)
+    return web.json_response(result, status=200 if body.wait else 202)
+
+
+async def process(request: web.Request) -> web.Response:
+    """Process activated orders now (what an Order change event or the poll would queue)."""
+    core = core_of(request)
+    body = await read_model(request, OrdersRequest)
+    order_ids, malformed = split_ids(body.order_ids)
+    keys = [i for i in order_ids or [] if i.startswith("801")]
+    not_orders = sorted(malformed + [i for i in order_ids or [] if not i.startswith("801")])
+    enqueued = await core.engine.request_orders(keys) if keys else 0
+    result: dict[str, Any] = {"enqueued": enqueued, "not_orders": not_orders}
+    if body.wait:
+        result["done"] = await core.engine.wait_for(ORDER, keys, body.timeout_seconds)
+    return web.json_response(result, status=200 if body.wait else 202)
+
+
 async def poll(request: web.Request) -> web.Response:
     core = core_of(request)
     body = await read_model(request, PollRequest)
@@ -241,6 +281,8 @@ def add_action_routes(app: web.Application) -> None:
     app.router.add_post("/actions/sync", sync, name="action_sync")
     app.router.add_get("/actions/accounts/{account_id}", account, name="action_account")
     app.router.add_get("/actions/status", status, name="action_status")
+    app.router.add_post("/actions/catalog-sync", catalog_sync, name="action_catalog_sync")
+    app.router.add_post("/actions/orders", process, name="action_orders")
     app.router.add_post("/actions/poll", poll, name="action_poll")
     app.router.add_post("/actions/reconcile", run_reconcile, name="action_reconcile")
     app.router.add_post("/actions/wait-idle", wait_idle, name="action_wait_idle")

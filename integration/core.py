@@ -20,7 +20,8 @@ from integration.metrics import CoreMetrics
 from integration.reconcile import ReconcileProgress
 from integration.store import Store
 
-WEBHOOK_EVENT_TYPES = ["invoice.*", "payment.*", "account.*"]
+# The catalog (product.*), the inventory (service.*) and order results (order.*) too (issue 14).
+WEBHOOK_EVENT_TYPES = ["invoice.*", "payment.*", "account.*", "product.*", "service.*", "order.*"]
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,15 @@ class Core:
                 "GET", f"/webhook-endpoints/{endpoint['id']}", operation="get_webhook_endpoint", allow=(404,)
             )
             if endpoint["url"] == url and status == 200 and current.get("enabled", True):
+                if sorted(current.get("event_types") or []) != sorted(WEBHOOK_EVENT_TYPES):
+                    # An endpoint registered by an older core: subscribe it to today's events.
+                    await self.billing.request(
+                        "PATCH",
+                        f"/webhook-endpoints/{endpoint['id']}",
+                        body={"event_types": WEBHOOK_EVENT_TYPES},
+                        idempotency_key=f"q2c-webhook-types-{endpoint['id']}-{len(WEBHOOK_EVENT_TYPES)}",
+                        operation="update_webhook_endpoint",
+                    )
                 self._use_endpoint(endpoint)
                 return str(endpoint["id"])
         _, created = await self.billing.request(

@@ -5,7 +5,6 @@ trust the core's own record of what it wrote)."""
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -14,6 +13,7 @@ from typing import Any
 from contracts.generated import billing_models as wire
 from integration.clients.billing import BillingApiError, parse
 from integration.clients.salesforce import soql_in
+from integration.drift import Drift, same
 from integration.flows.context import FlowContext
 from integration.flows.link import QUERY_CHUNK
 from integration.mapping import TransformContext, apply
@@ -22,36 +22,26 @@ from integration.store import Link
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Drift:
-    sf_account_id: str
-    object: str
-    record: str
-    field: str
-    salesforce: Any
-    billing: Any
-
-
 @dataclass
 class ReconcileReport:
     accounts: int = 0
     invoices: int = 0
+    # Issue 14's areas: catalog products, inventory services, open orders checked.
+    products: int = 0
+    services: int = 0
+    orders: int = 0
     drift: list[Drift] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "accounts_checked": self.accounts,
             "invoices_checked": self.invoices,
+            "products_checked": self.products,
+            "services_checked": self.services,
+            "orders_checked": self.orders,
             "drift_count": len(self.drift),
             "drift": [asdict(d) for d in self.drift],
         }
-
-
-def same(left: Any, right: Any) -> bool:
-    """Equal as Salesforce stores them: numbers to the cent, everything else exactly."""
-    if isinstance(left, int | float) and isinstance(right, int | float) and not isinstance(left, bool):
-        return math.isclose(float(left), float(right), abs_tol=0.005)
-    return bool(left == right)
 
 
 # From this many linked accounts on, invoices are read through the tenant-wide listing (100 a
@@ -75,6 +65,20 @@ class ReconcileProgress:
 
 
 async def reconcile(ctx: FlowContext, progress: ReconcileProgress | None = None) -> ReconcileReport:
+    """Accounts and invoices, then the catalog, the inventory and the open orders (issue 14)."""
+    # Imported here: those flows import Drift from this package's side (integration.drift).
+    from integration.flows.catalog import catalog_drift
+    from integration.flows.inventory import inventory_drift, open_order_drift
+
+    report = await _reconcile_accounts(ctx, progress)
+    report.products, catalog = await catalog_drift(ctx)
+    report.services, inventory = await inventory_drift(ctx)
+    report.orders, orders = await open_order_drift(ctx)
+    report.drift += catalog + inventory + orders
+    return report
+
+
+async def _reconcile_accounts(ctx: FlowContext, progress: ReconcileProgress | None) -> ReconcileReport:
     """Billing reads are per account (the summary), or from ``GET /account-summaries`` (from
     ``LISTING_THRESHOLD`` linked accounts on, when the adapter declares ``account_summaries``),
     paced by the billing client to the adapter's rate limit; an upstream failure that outlives

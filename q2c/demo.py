@@ -5,7 +5,9 @@
    names, some missing required billing data);
 3. link the accounts that request it: the core hears of them through Salesforce change events
    (CometD), not a call (refusals land in Salesforce with per-field reasons);
-4. order services in billing for the linked accounts;
+4. order services in billing for the linked accounts (they reach the CRM's inventory by
+   billing's ``service.*`` webhooks), then order-to-cash through the CRM (``q2c.demo_orders``):
+   catalog sync, orders for every operation carried out through work orders;
 5. run two billing periods on billing's virtual clock, with payments for some accounts and a
    past-due invoice for others; webhooks drive the invoice and financial sync;
 6. quick actions: the CRM's ``Billing_Action__e`` buttons, ``open`` billing for a few prospects
@@ -18,6 +20,8 @@ A closing table shows what happened and what it cost. Exit 0 only when the drift
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -32,10 +36,11 @@ from rich.table import Table
 from contracts import defaults
 from integration.clients.salesforce import SalesforceClient, SalesforceConfig
 from integration.core import CoreSettings
-from integration.engine import LINK, SYNC
+from integration.engine import KINDS, LINK, ORDER, SERVICE, SYNC
 from integration.events.consumer import EventSettings
 from integration.events.model import CHANNELS
 from q2c.actions_cli import call_core
+from q2c.demo_orders import run_orders
 from sandbox import scenario
 from sandbox.system import System, SystemOptions
 from simulators.billing.app import BillingSettings
@@ -47,11 +52,15 @@ STEPS = (
     "seed Salesforce",
     "link",
     "order services",
+    "orders through work orders",
     "billing period 1",
     "billing period 2",
     "quick actions",
     "reconcile",
 )
+# The workers whose batches the script sets (released by settle()): what webhooks and change
+# events queue meanwhile waits for the next settle, whatever the timing of their arrival.
+HELD = (ORDER, SERVICE, SYNC)
 QUICK_ACTIONS = 3  # prospects opened and customers synced by Billing_Action__e
 
 
@@ -59,6 +68,7 @@ QUICK_ACTIONS = 3  # prospects opened and customers synced by Billing_Action__e
 class DemoResult:
     rows: list[tuple[str, str]] = field(default_factory=list)
     refusals: list[tuple[str, str]] = field(default_factory=list)
+    line_errors: list[tuple[str, str]] = field(default_factory=list)
     drift: int = -1
     ok: bool = False
 
@@ -77,19 +87,24 @@ def first_of_next_month(moment: datetime) -> datetime:
 
 
 async def settle(system: System) -> None:
-    """Webhooks delivered and turned into jobs, then the held sync worker runs them (one batch
-    per step of the scenario, whatever the timing of the deliveries), then held again. Awaited,
-    never slept on."""
+    """Webhooks delivered and turned into jobs, then each held worker runs what is queued for it,
+    one kind after the other (orders first: what they cause in billing comes back as service
+    and invoice events for the next kinds), then held again; the unheld kinds (links, catalog,
+    ETL quotes) are waited for as well. Same seed, same batches. Awaited, never slept on."""
     engine = system.core.engine
-    await system.kit("billing").outbox.wait_settled(timeout=120)
-    if not await engine.wait_dispatched(timeout=120):
-        raise RuntimeError("the integration core did not take in its webhooks within 120 s")
-    engine.release(SYNC)
-    try:
-        if not await engine.wait_idle(timeout=300):
-            raise RuntimeError("the integration core did not settle within 300 s")
-    finally:
-        engine.hold(SYNC)
+    outbox = system.kit("billing").outbox
+    for kind in HELD:
+        await outbox.wait_settled(timeout=120)
+        if not await engine.wait_dispatched(timeout=120):
+            raise RuntimeError("the integration core did not take in its webhooks within 120 s")
+        engine.release(kind)
+        try:
+            if not await engine.wait_kinds_idle([kind], timeout=300):
+                raise RuntimeError(f"the integration core's {kind} jobs did not settle within 300 s")
+        finally:
+            engine.hold(kind)
+    if not await engine.wait_kinds_idle([k for k in KINDS if k not in HELD], timeout=300):
+        raise RuntimeError("the integration core did not settle within 300 s")
 
 
 async def run(*, seed: int, accounts: int, console: Console, state_dir: Path) -> DemoResult:
@@ -110,7 +125,8 @@ async def run(*, seed: int, accounts: int, console: Console, state_dir: Path) ->
         async with System(options) as system:
             # Same seed, same figures: syncs run in the batches settle() sets, not in windows
             # that depend on how fast webhooks happen to arrive.
-            system.core.engine.hold(SYNC)
+            for kind in HELD:
+                system.core.engine.hold(kind)
             events = system.core.events
             assert events is not None
             events.hold()  # the link step's events are dispatched as one batch (same seed, same calls)
@@ -133,6 +149,20 @@ async def run(*, seed: int, accounts: int, console: Console, state_dir: Path) ->
             progress.update(task, advance=1, description=f"ordering services for {len(linked)} accounts")
             await scenario.order_services(system.core.billing, linked, seed=seed)
             await settle(system)
+            progress.update(task, advance=1, description="catalog sync, then orders through work orders")
+            before_orders, desk_before = salesforce_kit.meter.used(), crm_user.calls
+            orders = await run_orders(
+                crm_user,
+                crm,
+                link["linked"],
+                core=lambda method, path, body: _core(system, method, path, body),
+                billing=lambda method, path, body: _billing(system, method, path, body),
+                settle=lambda: settle_all(system),
+                today=billing_kit.clock.now().date(),
+            )
+            # The core's calls only: the CRM user's (placing orders, completing a task) are not.
+            desk_calls = crm_user.calls - desk_before
+            order_calls = salesforce_kit.meter.used() - before_orders - desk_calls
             clock = billing_kit.clock
             progress.update(task, advance=1, description="billing period 1 (invoices post, half get paid)")
             await clock.advance(to=first_of_next_month(clock.now()) + timedelta(days=1))
@@ -152,6 +182,7 @@ async def run(*, seed: int, accounts: int, console: Console, state_dir: Path) ->
             finally:
                 await crm_user.close()
             action_calls = salesforce_kit.meter.used() - before_actions
+            renewed = await auto_renewed(system)
             progress.update(task, advance=1, description="reconciling Salesforce with billing")
             before_reconcile = salesforce_kit.meter.used()
             report = await _core(system, "POST", "/actions/reconcile")
@@ -162,8 +193,8 @@ async def run(*, seed: int, accounts: int, console: Console, state_dir: Path) ->
             billing_usage = billing_kit.meter.report()
             outbox = billing_kit.outbox.stats()
     elapsed = time.perf_counter() - started
-    core_calls = sf_usage["total"] - seeding_calls - reconcile_calls - action_calls
-    sync_calls = core_calls - link_calls
+    core_calls = sf_usage["total"] - seeding_calls - reconcile_calls - action_calls - desk_calls
+    sync_calls = core_calls - link_calls - order_calls
     outcomes = link["outcomes"]
     result.add(
         "Salesforce accounts seeded",
@@ -177,8 +208,26 @@ async def run(*, seed: int, accounts: int, console: Console, state_dir: Path) ->
         "quick actions (Billing_Action__e)",
         f"{len(actions)} (open {len(opened)}, sync {len(synced)}; {action_calls} Salesforce calls)",
     )
+    result.add("catalog products in the CRM", orders.products)
+    result.add(
+        "CRM orders (lines by action)",
+        f"{orders.orders} ({', '.join(f'{a} {n}' for a, n in sorted(orders.lines.items()))})",
+    )
+    result.add("manual tasks completed by a person", orders.manual_tasks_completed)
+    result.add("Cancel lines with an ETL quote", orders.etl_quoted)
+    result.add("order lines failed (business errors)", len(orders.line_errors))
+    result.add("orders refused (missing billing data)", len(orders.order_errors))
+    result.add(
+        "CRM inventory (Billing_Service__c)",
+        ", ".join(f"{k} {n}" for k, n in sorted(orders.services.items())),
+    )
+    result.add("automatic renewals in billing", renewed)
+    result.add("Salesforce API calls by order processing (and catalog sync)", order_calls)
     result.add("invoices synced to Salesforce", status["synced_invoices"])
-    result.add("Salesforce API calls by the core", f"{core_calls} (link {link_calls}, sync {sync_calls})")
+    result.add(
+        "Salesforce API calls by the core",
+        f"{core_calls} (link {link_calls}, orders {order_calls}, sync {sync_calls})",
+    )
     result.add("Salesforce API calls by reconcile", reconcile_calls)
     result.add("Salesforce calls per linked account", f"{core_calls / max(outcomes.get('linked', 1), 1):.4f}")
     result.add("billing API calls", billing_usage["total"])
@@ -190,9 +239,48 @@ async def run(*, seed: int, accounts: int, console: Console, state_dir: Path) ->
     result.add("elapsed", f"{elapsed:.1f} s")
     result.add("drift (reconcile)", report["drift_count"])
     result.refusals = sorted(link["refused"].items())
+    result.line_errors = orders.line_errors + orders.order_errors
     result.drift = int(report["drift_count"])
-    result.ok = result.drift == 0 and status["synced_invoices"] > 0 and outcomes.get("linked", 0) > 0
+    result.ok = (
+        result.drift == 0
+        and status["synced_invoices"] > 0
+        and outcomes.get("linked", 0) > 0
+        and orders.services.get("Active", 0) > 0
+    )
     return result
+
+
+async def _billing(system: System, method: str, path: str, body: Any = None) -> Any:
+    path, _, query = path.partition("?")
+    params = dict(pair.split("=", 1) for pair in query.split("&")) if query else None
+    _, payload = await system.core.billing.request(
+        method,
+        path,
+        body=body,
+        query=params,
+        idempotency_key="demo-" + hashlib.sha256(json.dumps([method, path, body]).encode()).hexdigest()[:32],
+        operation="demo",
+    )
+    return payload
+
+
+async def settle_all(system: System) -> None:
+    """Salesforce's change events and billing's webhooks, each causing the other, until neither
+    side has anything new (order processing writes to both)."""
+    outbox = system.kit("billing").outbox
+    for _ in range(10):
+        before = (_bus_latest(system), outbox.stats()["attempts"])
+        await _dispatch_step(system)
+        await settle(system)
+        if (_bus_latest(system), outbox.stats()["attempts"]) == before:
+            return
+    raise RuntimeError("Salesforce and billing kept producing events after 10 rounds")
+
+
+async def auto_renewed(system: System) -> int:
+    """Services whose current term billing renewed by itself (no order, no quote)."""
+    services = await system.core.billing.services()
+    return sum(1 for s in services if s.current_term is not None and s.current_term.type == "auto_renewed")
 
 
 def _bus_latest(system: System) -> dict[str, int]:
@@ -258,18 +346,27 @@ def run_demo(*, seed: int, console: Console, accounts: int = 500) -> int:
     for what, value in result.rows:
         table.add_row(what, value)
     console.print(table)
-    if result.refusals:
-        refused = Table(title="refused links (written to Billing_Sync_Error__c)", title_justify="left")
-        refused.add_column("account")
-        refused.add_column("reason")
-        for account_id, reason in result.refusals[:10]:
-            refused.add_row(account_id, reason)
-        if len(result.refusals) > 10:
-            refused.add_row("...", f"and {len(result.refusals) - 10} more")
-        console.print(refused)
+    _print_reasons(console, "refused links (written to Billing_Sync_Error__c)", "account", result.refusals)
+    _print_reasons(console, "order lines and orders in error (from the CRM)", "record", result.line_errors)
     console.print(
         "[green]demo passed: drift 0[/green]"
         if result.ok
         else f"[red]demo failed: drift {result.drift}[/red]"
     )
     return 0 if result.ok else 1
+
+
+def _print_reasons(
+    console: Console, title: str, what: str, rows: list[tuple[str, str]], most: int = 10
+) -> None:
+    """A table of records and why they failed (the first ``most``), if there are any."""
+    if not rows:
+        return
+    table = Table(title=title, title_justify="left")
+    table.add_column(what)
+    table.add_column("reason")
+    for record, reason in rows[:most]:
+        table.add_row(record, reason)
+    if len(rows) > most:
+        table.add_row("...", f"and {len(rows) - most} more")
+    console.print(table)

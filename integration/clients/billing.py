@@ -214,6 +214,40 @@ class BillingClient(HttpClient):
         """Every account's summary by cursor (capability ``account_summaries``)."""
         return await self._all(wire.AccountSummary, "/account-summaries")
 
+    # -- catalog, orders and services (issue 14) ---------------------------------------------------
+
+    async def products(self) -> list[wire.Product]:
+        return await self._all(wire.Product, "/products")
+
+    async def get_product(self, product_id: str) -> wire.Product:
+        return await self._get(wire.Product, f"/products/{product_id}", "get_product")
+
+    async def services(
+        self, *, account_id: str | None = None, status: str | None = None
+    ) -> list[wire.Service]:
+        query = {k: v for k, v in {"account_id": account_id, "status": status}.items() if v is not None}
+        return await self._all(wire.Service, "/services", query)
+
+    async def get_service(self, service_id: str) -> wire.Service:
+        return await self._get(wire.Service, f"/services/{service_id}", "get_service")
+
+    async def create_order(self, body: wire.OrderCreate, *, idempotency_key: str) -> wire.Order:
+        """``POST /orders``: 201 completed or failed, 202 waiting; a refused order (422, ``param``
+        ``items.<i>.<field>``) raises ``BillingApiError``."""
+        return await self._send(wire.Order, "POST", "/orders", body, idempotency_key, "create_order")
+
+    async def get_order(self, order_id: str) -> wire.Order:
+        return await self._get(wire.Order, f"/orders/{order_id}", "get_order")
+
+    async def orders(self, *, account_id: str | None = None) -> list[wire.Order]:
+        return await self._all(wire.Order, "/orders", {"account_id": account_id} if account_id else None)
+
+    async def quote_etl(
+        self, service_id: str, body: wire.EtlQuoteRequest, *, idempotency_key: str
+    ) -> wire.EtlQuote:
+        path = f"/services/{service_id}/etl-quote"
+        return await self._send(wire.EtlQuote, "POST", path, body, idempotency_key, "quote_etl")
+
 
 def parse(model: type[M], payload: Any, *, status: int, url: str) -> M:
     """A billing response as its contract model, or a ``BillingApiError`` naming the mismatch."""

@@ -28,7 +28,7 @@ from typing import Literal
 
 from integration.background import guarded, pause
 from integration.engine import Engine
-from integration.events.dispatch import Dispatch, classify, enqueue
+from integration.events.dispatch import Dispatch, classify, enqueue, is_echo
 from integration.events.model import CHANNELS, ChannelEvent, created_epoch
 from integration.events.transport import EventsUnavailable, ReplayExpired, Transport
 from integration.flows.context import FlowContext
@@ -71,6 +71,7 @@ class EventConsumer:
         self._live_next: set[str] = set()  # channels to resubscribe at -1 (after an expiry)
         self.polling = False  # the fallback poll is running
         self.polls = 0  # fallback polls run so far
+        self.echoes = 0  # change events the core caused itself, dropped on arrival
         self.held = False  # see hold()
         self._since_prune = 0
         self.connected = False
@@ -155,7 +156,12 @@ class EventConsumer:
             StoredEvent(e.channel, e.replay_id, e.event_uuid, e.to_json(), e.created_at, e.received_at)
             for e in batch
         ]
-        added = await self.ctx.store.channels.record(channel, rows)
+        # The core's own writes come back as change events (order processing writes thousands):
+        # not stored, never dispatched; the position still moves past them.
+        kept = [row for row, event in zip(rows, batch, strict=True) if not is_echo(event)]
+        latest = max(rows, key=lambda row: row.replay_id)
+        added = await self.ctx.store.channels.record(channel, kept, through=latest)
+        self.echoes += len(rows) - len(kept)
         metrics = self.ctx.metrics
         metrics.channel_events.labels(channel).inc(added)
         metrics.channel_position.labels(channel).set(max(e.replay_id for e in batch))
@@ -251,7 +257,8 @@ class EventConsumer:
             found = await self.ctx.store.xref.get_many([str(r["Id"]) for r in changed])
             billing_ids = sorted({link.billing_id for link in found.values()})
             syncs = await self.engine.request_sync(billing_ids) if billing_ids else 0
-        log.info("recovery scan queued %d link and %d sync jobs", links, syncs)
+        orders = await self.engine.poll_orders()
+        log.info("recovery scan queued %d link, %d sync and %d order jobs", links, syncs, orders)
         return links, syncs
 
     # -- fallback ---------------------------------------------------------------------------------

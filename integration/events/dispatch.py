@@ -6,10 +6,16 @@
   billing, on a linked account, queues a sync of that account. Gap events (``GAP_*``) are
   treated as both: the record is re-read, as Salesforce asks. The core's own writes
   (``changeOrigin`` naming its client id) are echoes and dropped.
+- ``OrderChangeEvent`` with ``Status`` Activated: the order is processed (work orders, tasks,
+  the billing order); ``WorkOrderLineItemChangeEvent`` changing ``Status`` (a person completing a
+  manual task): its order is processed again; ``OrderItemChangeEvent`` creating a Cancel line:
+  its early termination liability is quoted (``ETL_Amount__c``, while the order is a draft).
 - ``Billing_Action__e`` (the CRM's quick actions, ``Action__c`` on ``Record_Id__c``):
   ``open`` links the account (creates its billing account, or links by BAN / external id);
   ``sync`` syncs a linked account and links an unlinked one; ``query`` pulls a linked account's
-  billing values (cycle, category, email) and financials back into Salesforce.
+  billing values (cycle, category, email) and financials back into Salesforce; ``quote_etl``
+  (an order product) fills its ``ETL_Amount__c``; ``retry_task`` (a work order task) runs a
+  failed automated task again.
 
 Events are marked processed once their jobs are queued; one that cannot be acted on (an unknown
 action, a malformed id) is kept as dead with the reason, never retried.
@@ -24,7 +30,7 @@ from typing import Any
 
 from contracts.salesforce_ids import normalize
 from integration.clients.salesforce import soql_in
-from integration.engine import Engine
+from integration.engine import ETL, RETRY_TASK, Engine
 from integration.events.model import BILLING_ACTIONS, ChannelEvent
 from integration.flows.context import FlowContext
 from integration.flows.link import QUERY_CHUNK, select_accounts
@@ -32,7 +38,9 @@ from integration.flows.link import QUERY_CHUNK, select_accounts
 log = logging.getLogger(__name__)
 
 LINK_FLAG = "Billing_Link_Requested__c"
-ACTIONS = ("open", "sync", "query")
+ACTIONS = ("open", "sync", "query", "quote_etl", "retry_task")
+# Key prefixes of the records a quick action names (a wrong kind of record is refused clearly).
+ACTION_TARGETS = {"quote_etl": ("802", "an order product"), "retry_task": ("1WL", "a work order task")}
 CORE_CLIENT_ID = "q2c-core"  # sent as Sforce-Call-Options: client=...; its changes are echoes
 
 
@@ -45,10 +53,21 @@ class Dispatch:
     syncs: set[str] = field(default_factory=set)  # Salesforce ids; synced if linked
     queries: set[str] = field(default_factory=set)  # linked: refresh from billing (link + sync)
     unlinked_syncs: set[str] = field(default_factory=set)  # sync action: link if not linked
+    orders: set[str] = field(default_factory=set)  # activated orders to process
+    task_changes: set[str] = field(default_factory=set)  # tasks a person moved: their orders run
+    etl_quotes: set[str] = field(default_factory=set)  # order products whose ETL to quote
+    task_retries: set[str] = field(default_factory=set)  # failed tasks to run again
     dead: dict[tuple[str, int], str] = field(default_factory=dict)
     ignored: dict[tuple[str, int], str] = field(default_factory=dict)
     enqueued_links: int = 0
     enqueued_syncs: int = 0
+    enqueued_orders: int = 0
+
+
+def is_echo(event: ChannelEvent) -> bool:
+    """A change the core itself made (``changeOrigin`` names its client id)."""
+    origin = str((event.header or {}).get("changeOrigin") or "")
+    return f"client={CORE_CLIENT_ID}" in origin.split(";")
 
 
 def classify(events: Sequence[ChannelEvent], mapped_fields: set[str]) -> Dispatch:
@@ -69,10 +88,11 @@ def _classify_change(
     event: ChannelEvent, mapped_fields: set[str], result: Dispatch, key: tuple[str, int]
 ) -> None:
     header = event.header or {}
-    if header.get("entityName") not in (None, "Account"):
-        result.ignored[key] = f"no flow for {header.get('entityName')} changes"
+    entity = header.get("entityName")
+    if entity not in (None, "Account", *ORDER_ENTITIES):
+        result.ignored[key] = f"no flow for {entity} changes"
         return
-    if f"client={CORE_CLIENT_ID}" in str(header.get("changeOrigin") or "").split(";"):
+    if is_echo(event):
         result.ignored[key] = "the core's own change"
         return
     ids = [normalize(str(i)) for i in header.get("recordIds") or []]
@@ -81,6 +101,9 @@ def _classify_change(
         return
     record_ids = {i for i in ids if i}
     change_type = str(header.get("changeType") or "")
+    if entity in ORDER_ENTITIES:
+        _classify_order_change(str(entity), change_type, event, record_ids, result, key)
+        return
     if change_type.startswith("GAP_"):
         result.link_requests |= record_ids
         result.syncs |= record_ids
@@ -100,6 +123,36 @@ def _classify_change(
         result.ignored[key] = "no link request and no mapped field changed"
 
 
+ORDER_ENTITIES = ("Order", "OrderItem", "WorkOrderLineItem")
+
+
+def _classify_order_change(
+    entity: str,
+    change_type: str,
+    event: ChannelEvent,
+    record_ids: set[str],
+    result: Dispatch,
+    key: tuple[str, int],
+) -> None:
+    """Order activation, a task a person moved, a Cancel line added (GAP events re-read)."""
+    gap = change_type.startswith("GAP_")
+    changed = set(header_changed(event)) if change_type == "UPDATE" else set(event.fields)
+    if entity == "Order" and (gap or event.fields.get("Status") == "Activated"):
+        result.orders |= record_ids
+    elif entity == "WorkOrderLineItem" and (gap or (change_type == "UPDATE" and "Status" in changed)):
+        result.task_changes |= record_ids
+    elif entity == "OrderItem" and (
+        gap or (change_type == "CREATE" and event.fields.get("Billing_Action__c") == "Cancel")
+    ):
+        result.etl_quotes |= record_ids
+    else:
+        result.ignored[key] = f"nothing to do on this {entity} {change_type or 'change'}"
+
+
+def header_changed(event: ChannelEvent) -> list[str]:
+    return list((event.header or {}).get("changedFields") or [])
+
+
 def _classify_action(event: ChannelEvent, result: Dispatch, key: tuple[str, int]) -> None:
     action = str(event.fields.get("Action__c") or "").strip().lower()
     given = str(event.fields.get("Record_Id__c") or "").strip()
@@ -107,10 +160,15 @@ def _classify_action(event: ChannelEvent, result: Dispatch, key: tuple[str, int]
     if action not in ACTIONS:
         result.dead[key] = f"Action__c must be one of {', '.join(ACTIONS)}, not {action or 'empty'!r}"
         return
-    if record_id is None:
-        result.dead[key] = f"Record_Id__c is not an account id: {given or 'empty'!r}"
+    prefix, kind = ACTION_TARGETS.get(action, ("001", "an account"))
+    if record_id is None or (action in ACTION_TARGETS and not record_id.startswith(prefix)):
+        result.dead[key] = f"Record_Id__c is not {kind} id: {given or 'empty'!r}"
         return
-    if action == "open":
+    if action == "quote_etl":
+        result.etl_quotes.add(record_id)
+    elif action == "retry_task":
+        result.task_retries.add(record_id)
+    elif action == "open":
         result.links.add(record_id)
     elif action == "sync":
         result.unlinked_syncs.add(record_id)
@@ -136,6 +194,19 @@ async def enqueue(ctx: FlowContext, engine: Engine, plan: Dispatch) -> Dispatch:
     links = await ctx.store.xref.get_many(sorted(sync_ids))
     billing_ids = sorted({link.billing_id for link in links.values()})
     plan.enqueued_syncs = await engine.request_sync(billing_ids) if billing_ids else 0
+    orders = set(plan.orders)
+    task_ids = sorted(plan.task_changes)
+    for start in range(0, len(task_ids), QUERY_CHUNK):
+        chunk = task_ids[start : start + QUERY_CHUNK]
+        rows = await ctx.salesforce.query(
+            f"SELECT OrderId FROM WorkOrderLineItem WHERE Id IN {soql_in(chunk)} AND OrderId != null"
+        )
+        orders |= {str(row["OrderId"]) for row in rows}
+    plan.enqueued_orders = await engine.request_orders(sorted(orders)) if orders else 0
+    if plan.etl_quotes:
+        await engine.request(ETL, sorted(plan.etl_quotes))
+    if plan.task_retries:
+        await engine.request(RETRY_TASK, sorted(plan.task_retries))
     return plan
 
 

@@ -15,7 +15,13 @@ from typing import Any
 
 ACCOUNT_CHANGES = "/data/AccountChangeEvent"
 BILLING_ACTIONS = "/event/Billing_Action__e"
-CHANNELS = (ACCOUNT_CHANGES, BILLING_ACTIONS)
+# Order processing (issue 14): activation, a person completing a task, a Cancel line added.
+ORDER_CHANGES = (
+    "/data/OrderChangeEvent",
+    "/data/OrderItemChangeEvent",
+    "/data/WorkOrderLineItemChangeEvent",
+)
+CHANNELS = (ACCOUNT_CHANGES, BILLING_ACTIONS, *ORDER_CHANGES)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from integration.store.applied import AppliedVersions
 from integration.store.channels import Channels, Position, StoredEvent
 from integration.store.db import open_database
 from integration.store.inbox import Inbox, InboxEvent
@@ -15,6 +16,7 @@ from integration.store.jobs import Job, JobQueue
 from integration.store.xref import Checkpoints, Link, LinkResult, LinkResults, Xref
 
 __all__ = [
+    "AppliedVersions",
     "Channels",
     "Checkpoints",
     "Inbox",
@@ -41,6 +43,7 @@ class Store:
     link_results: LinkResults
     checkpoints: Checkpoints
     channels: Channels
+    applied: AppliedVersions
 
     async def close(self) -> None:
         await self.db.close()
@@ -56,4 +59,5 @@ async def open_store(path: Path | str, *, owner: str | None = None) -> Store:
         link_results=LinkResults(db),
         checkpoints=Checkpoints(db),
         channels=Channels(db),
+        applied=AppliedVersions(db),
     )

@@ -87,12 +87,16 @@ class Channels:
                 (channel, _now()),
             )
 
-    async def record(self, channel: str, events: Sequence[StoredEvent]) -> int:
+    async def record(
+        self, channel: str, events: Sequence[StoredEvent], *, through: StoredEvent | None = None
+    ) -> int:
         """Store events of one channel and move its position to the newest, atomically. Events
-        already stored (a redelivery) are ignored. Returns how many were new."""
-        if not events:
+        already stored (a redelivery) are ignored. Returns how many were new. ``through``: the
+        newest event the transport delivered, when some were not worth storing (the core's own
+        echoes): the position still moves past them."""
+        if not events and through is None:
             return 0
-        newest = max(events, key=lambda e: e.replay_id)
+        newest = through or max(events, key=lambda e: e.replay_id)
         async with transaction(self._db):
             added = 0
             for event in events:

@@ -90,6 +90,12 @@ CREATE TABLE IF NOT EXISTS channel_events (
     PRIMARY KEY (channel, replay_id)
 );
 CREATE INDEX IF NOT EXISTS channel_events_status ON channel_events (status, received_at);
+CREATE TABLE IF NOT EXISTS applied_versions (
+    kind            TEXT NOT NULL,  -- service | order (billing objects)
+    id              TEXT NOT NULL,
+    version         INTEGER NOT NULL, -- the newest version the core wrote to the CRM
+    PRIMARY KEY (kind, id)
+);
 CREATE TABLE IF NOT EXISTS replay_positions (
     channel         TEXT PRIMARY KEY,
     replay_id       INTEGER,        -- NULL: subscribed, nothing stored yet (see the module doc)

@@ -121,6 +121,7 @@ BENCHMARKS = {
     "salesforce": "loadtests.bench.salesforce",
     "billing": "loadtests.bench.billing",
     "link": "loadtests.bench.link",
+    "orders": "loadtests.bench.orders",
     "startup": "q2c.startup",
     "http": "loadtests.bench.http",
     "soql": "loadtests.bench.soql",
@@ -160,6 +161,12 @@ def bench_billing(quick: QuickOpt = False) -> None:
 def bench_link(quick: QuickOpt = False) -> None:
     """Accounts linked per second end to end, bulkified vs record by record."""
     _run_bench("link", quick)
+
+
+@bench_app.command("orders")
+def bench_orders(quick: QuickOpt = False) -> None:
+    """Order lines per second end to end (activation -> Synced) and Salesforce calls per line."""
+    _run_bench("orders", quick)
 
 
 @bench_app.command("events")

@@ -30,11 +30,16 @@ async def sandbox(tmp_path: Path) -> AsyncIterator[Sandbox]:
 
 @pytest.fixture
 def simulators() -> Iterator[tuple[str, str]]:
-    """Both simulators in this process (a thread); the core runs in its own process."""
+    """Both simulators in this process (a thread); the core runs in its own process.
+
+    The crash tests leave a killed core's request hanging in a latency fault: the stop cancels it
+    after a short grace instead of aiohttp's default 5 s (nothing else is in flight by then)."""
     with (
-        running_app(salesforce_app, name="salesforce") as salesforce,
+        running_app(salesforce_app, name="salesforce", shutdown_timeout=0.5) as salesforce,
         running_app(
-            lambda: billing_app(BillingSettings(rate_limit=None, counts={"accounts": 0})), name="billing"
+            lambda: billing_app(BillingSettings(rate_limit=None, counts={"accounts": 0})),
+            name="billing",
+            shutdown_timeout=0.5,
         ) as billing,
     ):
         yield salesforce.url, billing.url

@@ -6,14 +6,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 
 from contracts import defaults
 from integration.clients.billing import BillingClient, BillingConfig
 from integration.clients.salesforce import SalesforceClient, SalesforceConfig
-from integration.events.model import CHANNELS
-from tests.support.core_events import customer
+from tests.support.core_events import customer, latest_over_http, sim
 from tests.support.core_process import CoreProcess
 
 BATCH = 10
@@ -30,21 +28,6 @@ async def crm(simulators: tuple[str, str]) -> AsyncIterator[SalesforceClient]:
     )
     yield client
     await client.close()
-
-
-async def sim(url: str, method: str, path: str, body: Any = None) -> Any:
-    async with aiohttp.ClientSession() as session, session.request(method, url + path, json=body) as answer:
-        assert answer.status < 300, await answer.text()
-        return await answer.json(content_type=None)
-
-
-async def latest(salesforce_url: str) -> dict[str, int]:
-    """The bus's newest replay id per channel the core follows (the simulator's control plane)."""
-    found: dict[str, int] = {}
-    for channel in CHANNELS:
-        answer = await sim(salesforce_url, "GET", f"/__sim/events/retained?channel={channel}&limit=1")
-        found[channel] = int(answer["latest_replay_id"])
-    return found
 
 
 async def link_requests(crm: SalesforceClient, start: int, *, flag: bool = True) -> list[str]:
@@ -65,7 +48,9 @@ async def test_sigkill_while_events_flow_then_restart_processes_every_event_once
     tmp_path: Path, simulators: tuple[str, str], crm: SalesforceClient
 ) -> None:
     salesforce_url, billing_url = simulators
-    await sim(salesforce_url, "POST", "/__sim/seed", {"counts": {"accounts": 0}})
+    # No seeded products: the core's initial catalog load then only creates and upserts, and the
+    # one-shot fault below is left for the link write-back it is about.
+    await sim(salesforce_url, "POST", "/__sim/seed", {"counts": {"accounts": 0, "products": 0, "orders": 0}})
     # The core's first link write-back hangs: it is caught with billing accounts created and
     # Salesforce not yet told, events received and positions stored.
     hang = {"method": "PATCH", "path": "/services/data/*/composite/sobjects", "sequence": ["latency:30000"]}
@@ -75,7 +60,7 @@ async def test_sigkill_while_events_flow_then_restart_processes_every_event_once
     core = CoreProcess(tmp_path, salesforce_url, billing_url, "--events", "cometd")
     await core.start()
     try:
-        body = {"timeout_seconds": 5, "events": await latest(salesforce_url)}
+        body = {"timeout_seconds": 5, "events": await latest_over_http(salesforce_url)}
         status, problem = await core.call("POST", "/actions/wait-idle", body)
         assert (status, problem["detail"]) == (408, "still busy after 5 s")  # the hung write-back
         # More events flow while it is stuck: link requests, a sync and an open quick action.
@@ -102,7 +87,7 @@ async def test_sigkill_while_events_flow_then_restart_processes_every_event_once
         restarted = CoreProcess(tmp_path, salesforce_url, billing_url, "--events", "cometd")
         await restarted.start()
         try:
-            body = {"timeout_seconds": 300, "events": await latest(salesforce_url)}
+            body = {"timeout_seconds": 300, "events": await latest_over_http(salesforce_url)}
             status, idle = await restarted.call("POST", "/actions/wait-idle", body)
             assert (status, idle) == (200, {"idle": True})
             status, report = await restarted.call("GET", "/actions/status")

@@ -6,6 +6,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
+
 from integration.core import CoreSettings
 from integration.events.consumer import EventConsumer, EventSettings, Mode
 from integration.events.model import CHANNELS
@@ -68,3 +70,20 @@ def customer(n: int, **changes: Any) -> dict[str, Any]:
         "Billing_Link_Requested__c": True,
         **changes,
     }
+
+
+async def sim(url: str, method: str, path: str, body: Any = None) -> Any:
+    """A call to a simulator's control plane (or any JSON endpoint), asserting it succeeded."""
+    async with aiohttp.ClientSession() as session, session.request(method, url + path, json=body) as answer:
+        assert answer.status < 300, await answer.text()
+        return await answer.json(content_type=None)
+
+
+async def latest_over_http(salesforce_url: str) -> dict[str, int]:
+    """The bus's newest replay id per channel the core follows (through the control plane: for
+    a core in its own process)."""
+    found: dict[str, int] = {}
+    for channel in CHANNELS:
+        answer = await sim(salesforce_url, "GET", f"/__sim/events/retained?channel={channel}&limit=1")
+        found[channel] = int(answer["latest_replay_id"])
+    return found

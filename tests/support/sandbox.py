@@ -11,7 +11,7 @@ import aiohttp
 from contracts import defaults
 from integration.clients.billing import BillingClient, BillingConfig
 from integration.clients.salesforce import SalesforceClient, SalesforceConfig
-from integration.engine import SYNC
+from integration.engine import CATALOG, SYNC, WHOLE_CATALOG
 from sandbox.system import System, SystemOptions
 
 
@@ -84,6 +84,11 @@ async def make_sandbox(options: SystemOptions) -> AsyncIterator[Sandbox]:
     """The system with an empty CRM (no seeded Accounts) and clients for both sides."""
     async with System(options) as system:
         await system.kit("salesforce").reseed(options.salesforce.seed, {"accounts": 0})
+        # The reseed replaced the org the core loaded billing's catalog into at start-up: load it
+        # again (as after a sandbox refresh), so every test starts from a CRM with the catalog.
+        engine = system.core.engine
+        await engine.request(CATALOG, [WHOLE_CATALOG])
+        assert await engine.wait_for(CATALOG, [WHOLE_CATALOG], timeout=120), "catalog sync"
         crm_user = SalesforceClient(
             SalesforceConfig(
                 login_url=system.url("salesforce"),

@@ -18,7 +18,10 @@ from simulators.kit.serve import AppSpec, RunningApp, start_app, stop_apps
 
 
 @contextlib.contextmanager
-def running_app(factory: Callable[[], web.Application], *, name: str = "app") -> Iterator[RunningApp]:
+def running_app(
+    factory: Callable[[], web.Application], *, name: str = "app", shutdown_timeout: float = 5.0
+) -> Iterator[RunningApp]:
+    """``shutdown_timeout``: how long the stop waits for requests still in flight (aiohttp's)."""
     loop = asyncio.new_event_loop()
     started: Future[RunningApp] = Future()
     stop = asyncio.Event()
@@ -26,7 +29,9 @@ def running_app(factory: Callable[[], web.Application], *, name: str = "app") ->
     async def main() -> None:
         running = None
         try:
-            running = await start_app(AppSpec(name, factory(), "127.0.0.1", 0))
+            running = await start_app(
+                AppSpec(name, factory(), "127.0.0.1", 0), shutdown_timeout=shutdown_timeout
+            )
             started.set_result(running)
             await stop.wait()
         except BaseException as exc:  # surface start-up failures to the test thread

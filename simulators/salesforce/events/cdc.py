@@ -18,7 +18,16 @@ CHANGE_TYPES = {
 #: Never part of a change event's body (§1.6).
 HIDDEN_FIELDS = frozenset({"IsDeleted", "SystemModstamp"})
 #: The default CDC selection of the seeded org besides every custom object (issue 13).
-DEFAULT_ENTITIES = ("Account", "Contact", "Order", "OrderItem", "Product2", "PricebookEntry")
+# WorkOrderLineItem: a person completing a manual task is how order processing resumes (issue 14).
+DEFAULT_ENTITIES = (
+    "Account",
+    "Contact",
+    "Order",
+    "OrderItem",
+    "Product2",
+    "PricebookEntry",
+    "WorkOrderLineItem",
+)
 
 
 def change_event(

@@ -108,8 +108,8 @@ def test_quick_actions_open_sync_and_query() -> None:
 @pytest.mark.parametrize(
     ("event", "reason"),
     [
-        (action("delete"), "Action__c must be one of open, sync, query, not 'delete'"),
-        (action(None), "Action__c must be one of open, sync, query, not 'empty'"),
+        (action("delete"), "Action__c must be one of open, sync, query, quote_etl, retry_task, not 'delete'"),
+        (action(None), "Action__c must be one of open, sync, query, quote_etl, retry_task, not 'empty'"),
         (action("sync", "not-an-id"), "Record_Id__c is not an account id: 'not-an-id'"),
         (action("sync", None), "Record_Id__c is not an account id: 'empty'"),
     ],

@@ -89,7 +89,7 @@ async def test_open_links_without_the_flag_and_bad_actions_are_kept_with_the_rea
         (BILLING_ACTIONS,),
     )
     assert [row[0] for row in rows] == [
-        "Action__c must be one of open, sync, query, not 'refund'",
+        "Action__c must be one of open, sync, query, quote_etl, retry_task, not 'refund'",
         "Record_Id__c is not an account id: 'nonsense'",
     ]
 
