@@ -1,4 +1,5 @@
-"""``q2c link``, ``sync``, ``query`` and ``reconcile``: the core's actions API (q2c.actions_cli)."""
+"""``q2c link``, ``sync``, ``query``, ``reconcile``, ``catalog-sync`` and ``orders``: the core's
+actions API (q2c.actions_cli)."""
 
 from __future__ import annotations
 
@@ -80,6 +81,30 @@ def reconcile(core: CoreTarget, output_json: JsonOpt = False) -> None:
     raise typer.Exit(1 if report["drift_count"] else 0)
 
 
+@grouped
+def catalog_sync(
+    core: CoreTarget,
+    product_ids: Annotated[
+        list[str] | None, typer.Argument(help="Billing product ids (default: the whole catalog).")
+    ] = None,
+) -> None:
+    """Pull billing's product catalog (or the products named) into the CRM and wait."""
+    body: dict[str, object] = {"wait": True, "timeout_seconds": 3600}
+    if product_ids:
+        body["product_ids"] = product_ids
+    Console().print_json(data=core.call("POST", "/actions/catalog-sync", body))
+
+
+@grouped
+def orders(
+    core: CoreTarget,
+    order_ids: Annotated[list[str], typer.Argument(help="Salesforce Order Ids (activated orders).")],
+) -> None:
+    """Process activated CRM orders now (work orders, the billing order, the inventory) and wait."""
+    body = {"order_ids": order_ids, "wait": True, "timeout_seconds": 3600}
+    Console().print_json(data=core.call("POST", "/actions/orders", body))
+
+
 def register(app: typer.Typer) -> None:
-    for command in (link, sync, query, reconcile):
+    for command in (link, sync, query, reconcile, catalog_sync, orders):
         app.command()(command)

@@ -1,4 +1,5 @@
-"""`q2c link`, `q2c query`, `q2c sync` and `q2c reconcile` against a running system, as users run them."""
+"""`q2c link`, `q2c query`, `q2c sync`, `q2c reconcile`, `q2c catalog-sync` and `q2c orders` against
+a running system, as users run them."""
 
 import json
 import subprocess
@@ -42,6 +43,17 @@ def test_link_query_sync_and_reconcile_from_the_command_line(tmp_path: Path) -> 
         drift = q2c("reconcile", *core, "--json")
         assert drift.returncode == 0, drift.stdout
         assert json.loads(drift.stdout)["drift_count"] == 0
+        synced = q2c("catalog-sync", *core)
+        assert synced.returncode == 0, synced.stderr
+        assert json.loads(synced.stdout) == {"enqueued": 1, "done": True}
+        # An Account id is not an order: said, not queued.
+        processed = q2c("orders", "001000000000000AAA", *core)
+        assert processed.returncode == 0, processed.stderr
+        assert json.loads(processed.stdout) == {
+            "enqueued": 0,
+            "not_orders": ["001000000000000AAA"],
+            "done": True,
+        }
 
 
 def test_an_unreachable_core_is_one_line_and_exit_2() -> None:

@@ -73,3 +73,13 @@ async def test_marking_and_pruning(store: Store) -> None:
     assert await store.channels.counts() == {CHANNEL: {"processed": 3, "dead": 1, "new": 1}}
     assert await store.channels.prune(keep=2) == 3  # 1..3 processed and more than 2 behind 5
     assert await store.channels.counts() == {CHANNEL: {"dead": 1, "new": 1}}
+
+
+async def test_a_batch_of_echoes_moves_the_position_without_storing_them(store: Store) -> None:
+    # The core's own change events are not stored (the consumer passes none of them), but the
+    # subscription must not replay them after a restart: the position moves past the batch.
+    assert await store.channels.record(CHANNEL, [], through=stored(9)) == 0
+    position = await store.channels.position(CHANNEL)
+    assert position is not None
+    assert position.replay_id == 9
+    assert await store.channels.take_new() == []
