@@ -42,13 +42,29 @@ def running_app(
             if running is not None:
                 await stop_apps([running])
 
-    thread = threading.Thread(
-        target=loop.run_until_complete, args=(main(),), name=f"{name}-server", daemon=True
-    )
+    def serve() -> None:
+        try:
+            loop.run_until_complete(main())
+        finally:
+            # Requests still in flight past the shutdown timeout (a client that was SIGKILLed
+            # while a latency fault held its call): cancel their handlers and let the loop run
+            # their transports' close callbacks, so no socket is left for the garbage collector
+            # to warn about in whatever test comes next on this worker.
+            loop.run_until_complete(_cancel_the_rest())
+            loop.close()
+
+    thread = threading.Thread(target=serve, name=f"{name}-server", daemon=True)
     thread.start()
     try:
         yield started.result(timeout=30)
     finally:
         loop.call_soon_threadsafe(stop.set)
         thread.join(timeout=30)
-        loop.close()
+
+
+async def _cancel_the_rest() -> None:
+    pending = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    await asyncio.sleep(0)  # the cancelled handlers' transports run their close callbacks
