@@ -99,6 +99,9 @@ def _describe(value: Any) -> str:
 _UNIQUE = jsonschema_rs.validator_for({"uniqueItems": True})
 
 
+_END = object()
+
+
 def _order(error: jsonschema_rs.ValidationError, sent: Any) -> tuple[tuple[int, int], ...]:
     """Where an error comes in the reading order: its evaluation path as (keyword rank, position)
     pairs; a field's position is its place in the object as sent, an item's its index."""
@@ -112,7 +115,13 @@ def _order(error: jsonschema_rs.ValidationError, sent: Any) -> tuple[tuple[int, 
         rank, position = _KEYWORD_ORDER.get(keyword, len(_KEYWORD_ORDER)), 0
         last = i + 1 == len(segments)
         if keyword in ("properties", "items") or (keyword == "additionalProperties" and not last):
-            step: Any = next(steps)
+            step: Any = next(steps, _END)
+            if step is _END:
+                # jsonschema-rs leaves an empty property name ("") out of the instance path.
+                if not (isinstance(instance, dict) and "" in instance):
+                    key.append((rank, position))
+                    break
+                step = ""
             if isinstance(instance, dict):  # known and extra fields alike, in the order sent
                 rank, position = _KEYWORD_ORDER["properties"], list(instance).index(step)
             else:
