@@ -203,6 +203,14 @@ async def tasks_of(world: OrderWorld, order_id: str) -> list[dict[str, Any]]:
     )
 
 
+async def tasks_by_line(world: OrderWorld, order_id: str) -> dict[tuple[str, str], dict[str, Any]]:
+    """The order's tasks by (order line, billing operation)."""
+    return {
+        (t["WorkOrder"]["Order_Product__c"], t["Billing_Operation__c"]): t
+        for t in await tasks_of(world, order_id)
+    }
+
+
 async def work_orders_of(world: OrderWorld, order_id: str) -> list[dict[str, Any]]:
     return await world.query(
         "SELECT Id, Order_Product__c, Status, Work_Order_Template__c, Is_Error__c, Error_Message__c, AccountId "

@@ -10,6 +10,7 @@ from tests.integration.flows.orders.support import (
     line,
     order_row,
     orders,
+    tasks_by_line,
     tasks_of,
 )
 
@@ -140,10 +141,7 @@ async def test_a_line_retried_after_its_order_went_to_billing_goes_in_a_suppleme
         ],
     )
     await process_orders(world.ctx, [amendment])
-    tasks = {
-        (t["WorkOrder"]["Order_Product__c"], t["Billing_Operation__c"]): t
-        for t in await tasks_of(world, amendment)
-    }
+    tasks = await tasks_by_line(world, amendment)
     failed = tasks[(reterm, "submit_order")]
     assert failed["Is_Error__c"] is True
     assert failed["Error_Message__c"].startswith(

@@ -11,6 +11,7 @@ from tests.integration.flows.orders.support import (
     line,
     order_row,
     orders,
+    tasks_by_line,
     tasks_of,
     work_orders_of,
 )
@@ -201,10 +202,7 @@ async def test_a_line_billing_refuses_fails_alone_and_the_rest_is_submitted(worl
 
     assert report.failed == {}
     assert report.tasks_failed == 1
-    tasks = {
-        (t["WorkOrder"]["Order_Product__c"], t["Billing_Operation__c"]): t
-        for t in await tasks_of(world, order_id)
-    }
+    tasks = await tasks_by_line(world, order_id)
     failed = tasks[(ghost, "submit_order")]
     assert failed["Is_Error__c"] is True
     assert failed["Error_Message__c"].startswith(
