@@ -20,8 +20,6 @@ A closing table shows what happened and what it cost. Exit 0 only when the drift
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -156,7 +154,7 @@ async def run(*, seed: int, accounts: int, console: Console, state_dir: Path) ->
                 crm,
                 link["linked"],
                 core=lambda method, path, body: _core(system, method, path, body),
-                billing=lambda method, path, body: _billing(system, method, path, body),
+                billing=system.core.billing,
                 settle=lambda: settle_all(system),
                 today=billing_kit.clock.now().date(),
             )
@@ -248,20 +246,6 @@ async def run(*, seed: int, accounts: int, console: Console, state_dir: Path) ->
         and orders.services.get("Active", 0) > 0
     )
     return result
-
-
-async def _billing(system: System, method: str, path: str, body: Any = None) -> Any:
-    path, _, query = path.partition("?")
-    params = dict(pair.split("=", 1) for pair in query.split("&")) if query else None
-    _, payload = await system.core.billing.request(
-        method,
-        path,
-        body=body,
-        query=params,
-        idempotency_key="demo-" + hashlib.sha256(json.dumps([method, path, body]).encode()).hexdigest()[:32],
-        operation="demo",
-    )
-    return payload
 
 
 async def settle_all(system: System) -> None:

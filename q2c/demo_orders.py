@@ -27,6 +27,7 @@ from decimal import Decimal
 from typing import Any
 
 from integration.clients.salesforce import SalesforceClient, soql_in
+from integration.ports import BillingPort
 from sandbox.orders import LineSpec, OrderSpec, activate_orders, place_orders
 from sandbox.scenario import Crm
 
@@ -62,22 +63,23 @@ async def run_orders(
     linked: set[str],
     *,
     core: Callable[[str, str, Any], Awaitable[Any]],
-    billing: Callable[[str, str, Any], Awaitable[Any]],
+    billing: BillingPort,
     settle: Step,
     today: date,
 ) -> OrdersOutcome:
-    """``core``/``billing``: call the core's actions API / billing's API (method, path, body);
+    """``core``: calls the core's actions API (method, path, body); ``billing``: a billing client;
     ``settle``: wait until Salesforce's events and billing's webhooks are all processed."""
     outcome = OrdersOutcome()
     synced = await core("POST", "/actions/catalog-sync", {"wait": True, "timeout_seconds": 300})
     if not synced.get("done"):
         raise RuntimeError("the catalog sync did not finish within 300 s")
-    products = await billing("GET", "/products?limit=100", None)
-    by_code = {p["code"]: p for p in products["data"]}
-    await billing(
+    inet = next(p for p in await billing.products() if p.code == "INET-100")
+    await billing.request(
         "POST",
-        f"/products/{by_code['INET-100']['id']}/term-options",
-        {"name": "1 month", "term_months": 1, "end_action": "renew"},
+        f"/products/{inet.id}/term-options",
+        body={"name": "1 month", "term_months": 1, "end_action": "renew"},
+        idempotency_key=f"demo-term-option-1-month-{inet.id}",
+        operation="add_term_option",
     )
     await settle()  # product.updated -> the new term option in the CRM
     outcome.products = len(
